@@ -1,0 +1,15 @@
+DROP TABLE lifecycle_events;
+DROP TABLE audit_log;
+DROP TABLE stripe_events;
+DROP TABLE meter_counters;
+DROP TABLE meter_reads;
+DROP TABLE trial_ledger;
+DROP TABLE subscriptions;
+DROP TABLE plan_publishers;
+DROP TABLE plans;
+DROP TABLE articles;
+DROP TABLE api_keys;
+DROP TABLE publishers;
+DROP TABLE signing_keys;
+DROP TABLE sessions;
+DROP TABLE members;

@@ -1,0 +1,62 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::sessions;
+use crate::db::is_unique_violation;
+use crate::db::members::{self, NewMember};
+use crate::domain::email::Email;
+use crate::domain::ids::new_id;
+use crate::domain::password::Password;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+use super::views;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// Sign-up: a new member and their first session.
+pub async fn sign_up(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> ApiResult<HttpResponse> {
+    let Credentials { email, password } = body.into_inner();
+    let email = Email::parse(&email)?;
+    let password = Password::parse(password)?;
+    let password_hash = state.passwords.hash(password).await?;
+    let now = state.now();
+    let ttl = state.refresh_ttl();
+    let (member, session) = state
+        .db
+        .write(move |conn| {
+            let id = new_id("mem");
+            let new = NewMember {
+                id: &id,
+                email: email.as_str(),
+                password_hash: &password_hash,
+                status: "active",
+                created_at: now.naive_utc(),
+                updated_at: now.naive_utc(),
+            };
+            members::insert(conn, &new).map_err(|e| {
+                if is_unique_violation(&e) {
+                    ApiError::conflict("email_taken", "An account with this email already exists.")
+                        .with_field("email")
+                } else {
+                    e.into()
+                }
+            })?;
+            let member = members::find(conn, &id)?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("member vanished")))?;
+            let session = sessions::start(conn, &id, now, ttl)?;
+            Ok((member, session))
+        })
+        .await?;
+    tracing::info!(member_id = %member.id, "member signed up");
+    views::tokens(&state, StatusCode::CREATED, &member, &session)
+}

@@ -1,0 +1,126 @@
+//! HTTP handlers, one file per resource, and the route table that both
+//! registers them and is checked against `openapi.yaml`.
+
+pub mod health;
+pub mod me;
+pub mod members;
+pub mod sessions;
+pub mod views;
+
+use std::collections::BTreeMap;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, Route};
+
+use crate::error::ApiError;
+
+/// One registered route: its method, its path as OpenAPI writes it, and how
+/// to build the actix route.
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    make: fn() -> Route,
+}
+
+macro_rules! route {
+    ($method:ident, $path:expr, $handler:path) => {
+        RouteDef {
+            method: Method::$method,
+            path: $path,
+            make: || web::route().method(Method::$method).to($handler),
+        }
+    };
+}
+
+/// Every route Kiosk serves.
+pub fn routes() -> Vec<RouteDef> {
+    vec![
+        route!(GET, "/healthz", health::healthz),
+        route!(GET, "/readyz", health::readyz),
+        route!(GET, "/.well-known/jwks.json", health::jwks),
+        route!(POST, "/v1/members", members::sign_up),
+        route!(POST, "/v1/sessions", sessions::sign_in),
+        route!(POST, "/v1/sessions/refresh", sessions::refresh),
+        route!(DELETE, "/v1/sessions/current", sessions::sign_out),
+        route!(GET, "/v1/me", me::show),
+    ]
+}
+
+/// Registers the route table, answering 405 for a known path with another
+/// method, plus the extractor error handlers that keep every error
+/// problem+json.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(max_body_bytes)
+            .error_handler(json_error),
+    )
+    .app_data(web::PayloadConfig::new(max_body_bytes))
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error));
+
+    let mut by_path: BTreeMap<&'static str, Vec<RouteDef>> = BTreeMap::new();
+    for def in routes() {
+        by_path.entry(def.path).or_default().push(def);
+    }
+    for (path, defs) in by_path {
+        let mut resource = web::resource(path);
+        for def in defs {
+            resource = resource.route((def.make)());
+        }
+        cfg.service(resource.default_service(web::to(method_not_allowed)));
+    }
+}
+
+async fn method_not_allowed() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This method is not allowed on this resource.",
+    ))
+}
+
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found("No such route."))
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::http::StatusCode;
+    let api = match &err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "The request body must be application/json.",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::unprocessable(
+            "validation_failed",
+            format!("The request body is invalid: {e}"),
+        ),
+        JsonPayloadError::Deserialize(_) => ApiError::bad_request(
+            "malformed_json",
+            "The request body is not well-formed JSON.",
+        ),
+        _ => ApiError::bad_request("bad_request", "The request body could not be read."),
+    };
+    api.into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_path", format!("The path is invalid: {err}")).into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::unprocessable(
+        "validation_failed",
+        format!("The query string is invalid: {err}"),
+    )
+    .into()
+}

@@ -1,0 +1,99 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::Duration;
+use serde::Deserialize;
+
+use crate::auth::extractors::MemberAuth;
+use crate::auth::sessions::{self, RefreshOutcome};
+use crate::db::{members, sessions as session_rows};
+use crate::domain::email::Email;
+use crate::domain::password::Password;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+use super::members::Credentials;
+use super::views;
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "The email or password is wrong.")
+}
+
+/// Sign-in. An unknown email, a wrong password and a disabled account all
+/// answer alike, after the same amount of hashing work.
+pub async fn sign_in(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> ApiResult<HttpResponse> {
+    let Credentials { email, password } = body.into_inner();
+    let email = Email::parse(&email)?;
+    let password = Password::for_sign_in(password)?;
+    let member = state
+        .db
+        .run(move |conn| Ok(members::find_by_email(conn, email.as_str())?))
+        .await?;
+    let stored = member.as_ref().map(|m| m.password_hash.clone());
+    let matched = state.passwords.verify(password, stored).await?;
+    let member = match member {
+        Some(m) if matched && m.is_active() => m,
+        _ => return Err(invalid_credentials()),
+    };
+    let now = state.now();
+    let ttl = state.refresh_ttl();
+    let member_id = member.id.clone();
+    let session = state
+        .db
+        .write(move |conn| sessions::start(conn, &member_id, now, ttl))
+        .await?;
+    views::tokens(&state, StatusCode::OK, &member, &session)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let presented = body.into_inner().refresh_token;
+    let now = state.now();
+    let ttl = state.refresh_ttl();
+    let grace = Duration::seconds(state.settings.refresh_grace_secs);
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let outcome = sessions::refresh(conn, &presented, now, ttl, grace)?;
+            let member = match &outcome {
+                RefreshOutcome::Rotated(s) => members::find(conn, &s.member_id)?,
+                RefreshOutcome::Reused => None,
+            };
+            Ok((outcome, member))
+        })
+        .await?;
+    match outcome {
+        (RefreshOutcome::Rotated(session), Some(member)) => {
+            views::tokens(&state, StatusCode::OK, &member, &session)
+        }
+        (RefreshOutcome::Reused, _) => {
+            tracing::warn!("a rotated refresh token was reused; its family is revoked");
+            Err(ApiError::unauthorized(
+                "refresh_reused",
+                "This refresh token was already used; sign in again.",
+            ))
+        }
+        (RefreshOutcome::Rotated(_), None) => Err(ApiError::token_invalid()),
+    }
+}
+
+/// Sign-out: revokes the refresh-token family the access token belongs to.
+pub async fn sign_out(state: web::Data<AppState>, auth: MemberAuth) -> ApiResult<HttpResponse> {
+    let family = auth.0.sid.clone();
+    let now = state.now();
+    state
+        .db
+        .write(move |conn| Ok(session_rows::revoke_family(conn, &family, now.naive_utc())?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

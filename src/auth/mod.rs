@@ -1,0 +1,8 @@
+//! Credentials: passwords, member tokens, refresh-token sessions, API keys,
+//! and the extractors handlers use to require them.
+
+pub mod extractors;
+pub mod passwords;
+pub mod secrets;
+pub mod sessions;
+pub mod tokens;

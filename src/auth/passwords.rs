@@ -1,0 +1,106 @@
+//! Argon2id password hashing on a bounded pool off the async workers. When
+//! every slot and the waiting line are taken, callers get 503 at once rather
+//! than piling up behind a flood of sign-ins.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::config::Settings;
+use crate::domain::password::Password;
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+    /// Verified against when the email is unknown, so that an unknown email
+    /// costs the same time as a wrong password.
+    dummy_hash: Arc<String>,
+}
+
+impl PasswordHasher {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let params = Params::new(
+            settings.argon2_memory_kib,
+            settings.argon2_iterations,
+            settings.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("invalid Argon2 parameters: {e}"))?;
+        let concurrency = settings.hash_concurrency();
+        let dummy_hash = hash_with(&params, &crate::auth::secrets::random_token())?;
+        Ok(Self {
+            params,
+            running: Arc::new(Semaphore::new(concurrency)),
+            admitted: Arc::new(Semaphore::new(concurrency + settings.hash_queue)),
+            dummy_hash: Arc::new(dummy_hash),
+        })
+    }
+
+    pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
+        let params = self.params.clone();
+        self.run(move || hash_with(&params, password.expose()).map_err(ApiError::internal))
+            .await
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when
+    /// there is no stored hash; the latter always answers false.
+    pub async fn verify(
+        &self,
+        password: Password,
+        stored: Option<String>,
+    ) -> Result<bool, ApiError> {
+        let known = stored.is_some();
+        let phc = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
+        let matched = self
+            .run(move || {
+                let parsed = PasswordHash::new(&phc)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+                Ok(Argon2::default()
+                    .verify_password(password.expose().as_bytes(), &parsed)
+                    .is_ok())
+            })
+            .await?;
+        Ok(known && matched)
+    }
+
+    async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let full = || {
+            ApiError::unavailable(anyhow::anyhow!("password hashing pool is full"))
+                .with_retry_after(1)
+        };
+        let _admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| full())?;
+        let _running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| full())?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing task failed: {e}")))?
+    }
+}
+
+fn hash_with(params: &Params, password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt)?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    Ok(argon2
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_string())
+}

@@ -1,0 +1,130 @@
+//! Settings: defaults, then an optional TOML file (`KIOSK_CONFIG`, default
+//! `kiosk.toml` when present), then `DATABASE_URL`, then `KIOSK_*` variables.
+
+use std::fmt;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A secret setting: usable, but never printed by `Debug`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    pub db_pool_size: u32,
+    /// Bound on waiting for a pooled connection and on each statement.
+    pub db_timeout_ms: u64,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    /// A rotated refresh token presented again within this window is taken
+    /// for a concurrent refresh, not a theft.
+    pub refresh_grace_secs: i64,
+    pub decision_token_ttl_secs: i64,
+    /// Retired signing keys stay in the JWKS this long.
+    pub retired_key_visible_hours: i64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// Password hashes running at once; 0 means one per core.
+    pub hash_concurrency: usize,
+    /// Password hashes allowed to wait for a slot before callers get 503.
+    pub hash_queue: usize,
+    pub max_body_bytes: usize,
+    pub grace_days: i64,
+    pub meter_limit_anonymous: i32,
+    pub meter_limit_registered: i32,
+    pub sweep_interval_secs: u64,
+    pub log_format: String,
+    pub stripe_secret_key: Secret,
+    pub stripe_webhook_secret: Secret,
+    pub stripe_api_base: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://kiosk.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            workers: 0,
+            db_pool_size: 10,
+            db_timeout_ms: 5_000,
+            issuer: "kiosk".into(),
+            audience: "kiosk".into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            refresh_grace_secs: 10,
+            decision_token_ttl_secs: 5 * 60,
+            retired_key_visible_hours: 24,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            hash_concurrency: 0,
+            hash_queue: 32,
+            max_body_bytes: 64 * 1024,
+            grace_days: 7,
+            meter_limit_anonymous: 3,
+            meter_limit_registered: 5,
+            sweep_interval_secs: 60,
+            log_format: "pretty".into(),
+            stripe_secret_key: Secret::default(),
+            stripe_webhook_secret: Secret::default(),
+            stripe_api_base: "https://api.stripe.com".into(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var("KIOSK_CONFIG").unwrap_or_else(|_| "kiosk.toml".into());
+        let settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("KIOSK_").ignore(&["CONFIG"]))
+            .extract()?;
+        Ok(settings)
+    }
+
+    pub fn hash_concurrency(&self) -> usize {
+        if self.hash_concurrency == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            self.hash_concurrency
+        }
+    }
+
+    pub fn db_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_timeout_ms)
+    }
+}

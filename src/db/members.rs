@@ -1,0 +1,68 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::members;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = members)]
+pub struct Member {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub status: String,
+    pub stripe_customer_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Member {
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = members)]
+pub struct NewMember<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, member: &NewMember<'_>) -> QueryResult<()> {
+    diesel::insert_into(members::table)
+        .values(member)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Member>> {
+    members::table
+        .find(id)
+        .select(Member::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Member>> {
+    members::table
+        .filter(members::email.eq(email))
+        .select(Member::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(members::table.find(id))
+        .set((members::status.eq(status), members::updated_at.eq(now)))
+        .execute(conn)
+}

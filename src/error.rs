@@ -1,0 +1,205 @@
+//! One error type for the HTTP API, answered as RFC 9457 problem+json with a
+//! stable `code`. Server-side failures keep their cause for the log and show
+//! the caller nothing of it.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    /// Seconds the caller should wait before trying again (429, 503).
+    pub retry_after: Option<u64>,
+    /// Which request field was wrong, for validation errors.
+    pub field: Option<&'static str>,
+    #[source]
+    pub cause: Option<anyhow::Error>,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            retry_after: None,
+            field: None,
+            cause: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn validation(field: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        )
+        .with_field(field)
+    }
+
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    pub fn token_invalid() -> Self {
+        Self::unauthorized("token_invalid", "The access token is not valid.")
+    }
+
+    pub fn token_expired() -> Self {
+        Self::unauthorized("token_expired", "The token has expired.")
+    }
+
+    pub fn invalid_api_key() -> Self {
+        Self::unauthorized(
+            "invalid_api_key",
+            "The API key is missing, unknown or revoked.",
+        )
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests; try again later.",
+        )
+        .with_retry_after(retry_after)
+    }
+
+    /// 503: a dependency (database, hashing pool) is out of reach or full.
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The service is temporarily unavailable; try again shortly.",
+        )
+        .with_retry_after(2);
+        e.cause = Some(cause.into());
+        e
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "An unexpected error occurred.",
+        );
+        e.cause = Some(cause.into());
+        e
+    }
+
+    pub fn title(&self) -> &'static str {
+        self.status.canonical_reason().unwrap_or("Error")
+    }
+}
+
+/// The one place diesel errors become HTTP answers.
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match &e {
+            Error::NotFound => ApiError::not_found("No such resource."),
+            Error::DatabaseError(Kind::UniqueViolation, _) => {
+                ApiError::conflict("conflict", "The resource already exists.")
+            }
+            Error::DatabaseError(Kind::ClosedConnection | Kind::SerializationFailure, _) => {
+                ApiError::unavailable(e)
+            }
+            Error::DatabaseError(_, info) if is_transient(info.message()) => {
+                ApiError::unavailable(e)
+            }
+            _ => ApiError::internal(e),
+        }
+    }
+}
+
+/// Lock waits, busy SQLite files and cancelled statements are passing
+/// conditions: the caller may retry.
+fn is_transient(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database is locked")
+        || m.contains("busy")
+        || m.contains("statement timeout")
+        || m.contains("lock timeout")
+        || m.contains("canceling statement")
+        || m.contains("terminating connection")
+        || m.contains("server closed the connection")
+        || m.contains("could not connect")
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            match &self.cause {
+                Some(cause) => tracing::error!(code = self.code, error = ?cause, "request failed"),
+                None => tracing::error!(code = self.code, "request failed"),
+            }
+        }
+        let problem = Problem {
+            kind: format!("https://kiosk.dev/problems/{}", self.code.replace('_', "-")),
+            title: self.title(),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+            field: self.field,
+        };
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

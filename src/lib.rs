@@ -1,0 +1,13 @@
+//! Kiosk: paywall and subscription entitlements for news publishers.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,32 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::passwords::PasswordHasher;
+use crate::auth::tokens::KeyStore;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+
+/// What every handler shares; held in `web::Data`.
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub keys: Arc<KeyStore>,
+    pub passwords: PasswordHasher,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        Duration::seconds(self.settings.access_token_ttl_secs)
+    }
+
+    pub fn refresh_ttl(&self) -> Duration {
+        Duration::days(self.settings.refresh_token_ttl_days)
+    }
+}

@@ -1,0 +1,289 @@
+#![allow(dead_code)]
+
+//! Test harness: the real server on port 0 with a fresh database per test,
+//! on SQLite or PostgreSQL, with a clock the test can move.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kiosk::clock::ManualClock;
+use kiosk::config::Settings;
+use kiosk::startup::Application;
+use kiosk::state::AppState;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )* };
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub state: actix_web::web::Data<AppState>,
+    pub database: TestDatabase,
+}
+
+/// The PostgreSQL server tests use; `KIOSK_TEST_PG_URL` overrides it.
+pub fn pg_server_url() -> String {
+    std::env::var("KIOSK_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<TempDir>,
+}
+
+impl TestDatabase {
+    pub fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = TempDir::new();
+                let url = format!("sqlite://{}/kiosk.db", dir.0.display());
+                Self {
+                    url,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("kiosk_test_{}", uuid::Uuid::now_v7().simple());
+                let mut admin = PgConnection::establish(&format!("{}/postgres", pg_server_url()))
+                    .expect("PostgreSQL must be running for the PostgreSQL tests (see README)");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                Self {
+                    url: format!("{}/{name}", pg_server_url()),
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_server_url()))
+            {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let path =
+            std::env::temp_dir().join(format!("kiosk-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Settings every test starts from: port 0, small pools, a fixed start time.
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        database_url: database_url.to_owned(),
+        bind: "127.0.0.1:0".into(),
+        workers: 2,
+        db_pool_size: 4,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let database = tokio::task::spawn_blocking(move || TestDatabase::create(backend))
+        .await
+        .expect("create database");
+    let mut settings = test_settings(&database.url);
+    configure(&mut settings);
+    spawn_on(database, settings).await
+}
+
+/// Starts a server on an existing database (a second replica, say).
+pub async fn spawn_on(database: TestDatabase, settings: Settings) -> TestApp {
+    let start = Utc
+        .with_ymd_and_hms(2026, 3, 10, 9, 0, 0)
+        .single()
+        .expect("valid time");
+    let clock = Arc::new(ManualClock::new(start));
+    let app = Application::build_with_clock(settings, clock.clone())
+        .await
+        .expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        clock,
+        state,
+        database,
+    }
+}
+
+fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        kiosk::telemetry::init("pretty");
+    }
+}
+
+/// A member's tokens as sign-up, sign-in and refresh answer them.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub member_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl Tokens {
+    fn from_body(body: &Value) -> Self {
+        Self {
+            member_id: body["member"]["id"].as_str().expect("member id").to_owned(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn sign_up_response(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/members",
+            &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Signs up a member and returns their tokens; panics on failure.
+    pub async fn sign_up(&self, email: &str, password: &str) -> Tokens {
+        let response = self.sign_up_response(email, password).await;
+        assert_eq!(response.status(), 201, "sign-up of {email} failed");
+        Tokens::from_body(&response.json().await.expect("json"))
+    }
+
+    pub async fn sign_in_response(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/sessions",
+            &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Tokens {
+        let response = self.sign_in_response(email, password).await;
+        assert_eq!(response.status(), 200, "sign-in of {email} failed");
+        Tokens::from_body(&response.json().await.expect("json"))
+    }
+
+    pub async fn refresh_response(&self, refresh_token: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/sessions/refresh",
+            &json!({ "refresh_token": refresh_token }),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Tokens {
+        let response = self.refresh_response(refresh_token).await;
+        assert_eq!(response.status(), 200, "refresh failed");
+        Tokens::from_body(&response.json().await.expect("json"))
+    }
+}
+
+/// Reads a problem+json answer, checking its shape, and returns its `code`.
+pub async fn problem_code(response: reqwest::Response) -> String {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["status"], status, "status field matches: {body}");
+    for field in ["type", "title", "detail", "code"] {
+        assert!(body[field].is_string(), "problem has {field}: {body}");
+    }
+    body["code"].as_str().unwrap_or_default().to_owned()
+}

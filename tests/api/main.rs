@@ -1,0 +1,9 @@
+//! Black-box API tests: each runs the real server on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod health;
+mod members;
+mod openapi;
+mod sessions;
+mod tokens;
