@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::auth::api_keys::{create as create_key, KeyKind};
 use crate::config::Settings;
 use crate::startup::{open_database, Application};
 
@@ -22,6 +23,11 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage admin API keys.
+    AdminKey {
+        #[command(subcommand)]
+        action: AdminKeyAction,
+    },
     /// Manage the Ed25519 keys that sign member tokens.
     SigningKey {
         #[command(subcommand)]
@@ -35,6 +41,15 @@ pub enum SigningKeyAction {
     Rotate,
 }
 
+#[derive(Subcommand)]
+pub enum AdminKeyAction {
+    /// Create an admin key and print it once, on a line of its own.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -45,6 +60,31 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate => {
             open_database(&settings).await?;
             println!("migrations applied");
+        }
+        Command::AdminKey {
+            action: AdminKeyAction::Create { name },
+        } => {
+            let db = open_database(&settings).await?;
+            let text = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                let mut conn = db.pool.get()?;
+                let now = chrono::Utc::now();
+                let (key, text) = crate::db::write_transaction(&mut conn, |c| {
+                    let created = create_key(c, KeyKind::Admin, None, &name, now)?;
+                    crate::db::audit::record(
+                        c,
+                        "cli",
+                        "admin_key.create",
+                        &created.0.id,
+                        &serde_json::json!({ "name": name }),
+                        now.naive_utc(),
+                    )?;
+                    Ok::<_, crate::error::ApiError>(created)
+                })?;
+                eprintln!("created admin key {} ({})", key.id, key.name);
+                Ok(text)
+            })
+            .await??;
+            println!("{text}");
         }
         Command::SigningKey {
             action: SigningKeyAction::Rotate,

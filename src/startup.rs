@@ -58,6 +58,7 @@ impl Application {
             db,
             keys: Arc::new(keys),
             passwords,
+            api_keys: Default::default(),
             clock,
         });
         let server = serve(listener, state.clone())?;

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
 use crate::clock::Clock;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<KeyStore>,
     pub passwords: PasswordHasher,
+    pub api_keys: ApiKeyCache,
     pub clock: Arc<dyn Clock>,
 }
 

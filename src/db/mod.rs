@@ -2,10 +2,15 @@
 //! the database URL's scheme, behind an r2d2 pool. Query functions take
 //! `&mut DbConnection` so they compose inside one transaction.
 
+pub mod api_keys;
+pub mod audit;
 pub mod members;
+pub mod plans;
+pub mod publishers;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;
+pub mod subscriptions;
 
 use std::time::Duration;
 

@@ -1,5 +1,7 @@
 //! Pure types and rules: no I/O here.
 
+pub mod access;
 pub mod email;
+pub mod entitlement;
 pub mod ids;
 pub mod password;

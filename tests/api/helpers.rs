@@ -287,3 +287,118 @@ pub async fn problem_code(response: reqwest::Response) -> String {
     }
     body["code"].as_str().unwrap_or_default().to_owned()
 }
+
+/// Direct set-up through the library, for tests whose subject is elsewhere.
+impl TestApp {
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut kiosk::db::DbConnection) -> T + Send + 'static,
+    ) -> T {
+        let pool = self.state.db.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("connection");
+            f(&mut conn)
+        })
+        .await
+        .expect("blocking task")
+    }
+
+    /// A new admin key's full text.
+    pub async fn admin_key(&self) -> String {
+        let now = self.clock.now_utc();
+        self.with_conn(move |conn| {
+            kiosk::auth::api_keys::create(
+                conn,
+                kiosk::auth::api_keys::KeyKind::Admin,
+                None,
+                "test",
+                now,
+            )
+            .expect("create admin key")
+            .1
+        })
+        .await
+    }
+
+    /// A publisher key's full text for the publisher with this id.
+    pub async fn publisher_key(&self, publisher_id: &str) -> String {
+        let now = self.clock.now_utc();
+        let publisher_id = publisher_id.to_owned();
+        self.with_conn(move |conn| {
+            kiosk::auth::api_keys::create(
+                conn,
+                kiosk::auth::api_keys::KeyKind::Publisher,
+                Some(&publisher_id),
+                "test",
+                now,
+            )
+            .expect("create publisher key")
+            .1
+        })
+        .await
+    }
+
+    /// Inserts a publisher (3 anonymous, 5 registered reads a month,
+    /// unknown articles premium) and returns its id.
+    pub async fn seed_publisher(&self, slug: &str) -> String {
+        let now = self.clock.now_utc().naive_utc();
+        let publisher = kiosk::db::publishers::Publisher {
+            id: kiosk::domain::ids::new_id("pub"),
+            slug: slug.to_owned(),
+            name: slug.to_owned(),
+            default_access: "premium".into(),
+            meter_limit_anonymous: 3,
+            meter_limit_registered: 5,
+            meter_period: "month".into(),
+            allowed_origins: "[]".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        let id = publisher.id.clone();
+        self.with_conn(move |conn| {
+            kiosk::db::publishers::insert(conn, &publisher).expect("insert publisher")
+        })
+        .await;
+        id
+    }
+
+    /// Inserts an active plan with these trial days over the given
+    /// publisher ids (none: all publishers) and returns its id.
+    pub async fn seed_plan(&self, code: &str, trial_days: i32, publisher_ids: &[String]) -> String {
+        let now = self.clock.now_utc().naive_utc();
+        let plan = kiosk::db::plans::Plan {
+            id: kiosk::domain::ids::new_id("pln"),
+            code: code.to_owned(),
+            name: code.to_owned(),
+            description: String::new(),
+            price: 999,
+            currency: "EUR".into(),
+            billing_interval: "month".into(),
+            trial_days,
+            trial_requires_card: false,
+            all_publishers: publisher_ids.is_empty(),
+            status: "active".into(),
+            stripe_price_id: None,
+            stripe_product_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let id = plan.id.clone();
+        let scope = publisher_ids.to_vec();
+        self.with_conn(move |conn| {
+            kiosk::db::plans::insert(conn, &plan, &scope).expect("insert plan")
+        })
+        .await;
+        id
+    }
+}
+
+pub trait ClockExt {
+    fn now_utc(&self) -> chrono::DateTime<Utc>;
+}
+
+impl ClockExt for ManualClock {
+    fn now_utc(&self) -> chrono::DateTime<Utc> {
+        kiosk::clock::Clock::now(self)
+    }
+}

@@ -1,0 +1,291 @@
+//! API keys for admins and publisher backends: `kiosk_admin_<id>_<secret>`
+//! and `kiosk_pub_<id>_<secret>`. The secret is 256 random bits, stored as
+//! its SHA-256, compared in constant time. Verified keys are cached briefly
+//! so the hot path does not read the database for every call.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::RwLock;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::extractors::{app_state, bearer};
+use crate::auth::secrets::{constant_time_eq, sha256_hex};
+use crate::db::api_keys::{self, ApiKey};
+use crate::db::DbConnection;
+use crate::domain::ids::new_id;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const ID_LEN: usize = 36; // "key_" + 32 hex digits
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Admin,
+    Publisher,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Admin => "admin",
+            KeyKind::Publisher => "publisher",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Admin => "kiosk_admin_",
+            KeyKind::Publisher => "kiosk_pub_",
+        }
+    }
+}
+
+/// A key as presented: which kind, which id, and the secret.
+struct Presented<'a> {
+    kind: KeyKind,
+    id: &'a str,
+    secret: &'a str,
+}
+
+fn parse(raw: &str) -> Option<Presented<'_>> {
+    let (kind, rest) = [KeyKind::Admin, KeyKind::Publisher]
+        .into_iter()
+        .find_map(|kind| raw.strip_prefix(kind.prefix()).map(|rest| (kind, rest)))?;
+    let id = rest.get(..ID_LEN)?;
+    let secret = rest.get(ID_LEN..)?.strip_prefix('_')?;
+    if !id.starts_with("key_") || secret.len() != 64 {
+        return None;
+    }
+    Some(Presented { kind, id, secret })
+}
+
+/// Creates a key and returns it with its full text, which is shown once.
+pub fn create(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    publisher_id: Option<&str>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(ApiKey, String), ApiError> {
+    let mut secret = [0u8; 32];
+    getrandom::getrandom(&mut secret).map_err(ApiError::internal)?;
+    let secret = hex::encode(secret);
+    let key = ApiKey {
+        id: new_id("key"),
+        kind: kind.as_str().to_owned(),
+        publisher_id: publisher_id.map(str::to_owned),
+        name: name.to_owned(),
+        secret_hash: sha256_hex(&secret),
+        created_at: now.naive_utc(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    api_keys::insert(conn, &key)?;
+    let text = format!("{}{}_{secret}", kind.prefix(), key.id);
+    Ok((key, text))
+}
+
+#[derive(Clone)]
+struct Cached {
+    key: ApiKey,
+    fetched_at: DateTime<Utc>,
+    touched_at: DateTime<Utc>,
+}
+
+/// Recently verified keys. An entry lives `ttl`; revoking through this
+/// replica drops it at once.
+pub struct ApiKeyCache {
+    entries: RwLock<HashMap<String, Cached>>,
+    ttl: Duration,
+}
+
+impl Default for ApiKeyCache {
+    fn default() -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            ttl: Duration::seconds(10),
+        }
+    }
+}
+
+impl ApiKeyCache {
+    pub fn forget(&self, key_id: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key_id);
+    }
+
+    fn get(&self, key_id: &str, now: DateTime<Utc>) -> Option<Cached> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key_id)
+            .filter(|c| now - c.fetched_at < self.ttl)
+            .cloned()
+    }
+
+    fn put(&self, cached: Cached) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(cached.key.id.clone(), cached);
+    }
+}
+
+/// Checks a presented key; answers the stored key when it is valid and of
+/// the expected kind.
+async fn authenticate(state: &AppState, raw: &str, expected: KeyKind) -> Result<ApiKey, ApiError> {
+    let presented = parse(raw).ok_or_else(ApiError::invalid_api_key)?;
+    if presented.kind != expected {
+        return Err(ApiError::forbidden("This key cannot call this route."));
+    }
+    let now = state.now();
+    let cached = match state.api_keys.get(presented.id, now) {
+        Some(cached) => cached,
+        None => {
+            let id = presented.id.to_owned();
+            let key = state
+                .db
+                .run(move |conn| Ok(api_keys::find(conn, &id)?))
+                .await?
+                .ok_or_else(ApiError::invalid_api_key)?;
+            let touched_at = key
+                .last_used_at
+                .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc());
+            Cached {
+                key,
+                fetched_at: now,
+                touched_at,
+            }
+        }
+    };
+    let key = &cached.key;
+    if key.revoked_at.is_some()
+        || key.kind != expected.as_str()
+        || !constant_time_eq(&key.secret_hash, &sha256_hex(presented.secret))
+    {
+        return Err(ApiError::invalid_api_key());
+    }
+    let mut cached = cached.clone();
+    if now - cached.touched_at > Duration::minutes(1) {
+        cached.touched_at = now;
+        let id = cached.key.id.clone();
+        // last_used_at is advisory: a failed write must not fail the call.
+        if let Err(e) = state
+            .db
+            .run(move |conn| Ok(api_keys::touch(conn, &id, now.naive_utc())?))
+            .await
+        {
+            tracing::warn!(error = %e, "could not record key use");
+        }
+    }
+    let key = cached.key.clone();
+    state.api_keys.put(cached);
+    Ok(key)
+}
+
+/// Why a request without the right key is refused: a valid member token
+/// is a credential for another kind of route (403); anything else is not
+/// a key at all (401).
+fn refuse_other_credential(state: &AppState, raw: &str) -> ApiError {
+    if !raw.starts_with("kiosk_") && state.keys.verify_access(raw, state.now()).is_ok() {
+        ApiError::forbidden("Member tokens cannot call this route.")
+    } else {
+        ApiError::invalid_api_key()
+    }
+}
+
+async fn key_from_request(req: HttpRequest, expected: KeyKind) -> Result<ApiKey, ApiError> {
+    let state = app_state(&req)?.clone();
+    let raw = bearer(&req)
+        .map_err(|_| ApiError::invalid_api_key())?
+        .ok_or_else(ApiError::invalid_api_key)?
+        .to_owned();
+    if !raw.starts_with("kiosk_") {
+        return Err(refuse_other_credential(&state, &raw));
+    }
+    authenticate(&state, &raw, expected).await
+}
+
+/// An admin API key.
+#[derive(Debug, Clone)]
+pub struct AdminAuth {
+    pub key_id: String,
+}
+
+impl AdminAuth {
+    /// How the audit log names this caller.
+    pub fn actor(&self) -> String {
+        format!("admin_key:{}", self.key_id)
+    }
+}
+
+impl FromRequest for AdminAuth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let key = key_from_request(req, KeyKind::Admin).await?;
+            Ok(AdminAuth { key_id: key.id })
+        })
+    }
+}
+
+/// A publisher backend's API key; every publisher route acts for this
+/// publisher only.
+#[derive(Debug, Clone)]
+pub struct PublisherAuth {
+    pub key_id: String,
+    pub publisher_id: String,
+}
+
+impl FromRequest for PublisherAuth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let key = key_from_request(req, KeyKind::Publisher).await?;
+            let publisher_id = key.publisher_id.ok_or_else(ApiError::invalid_api_key)?;
+            Ok(PublisherAuth {
+                key_id: key.id,
+                publisher_id,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_only_well_formed_keys() {
+        let id = format!("key_{}", "a".repeat(32));
+        let secret = "b".repeat(64);
+        let admin = format!("kiosk_admin_{id}_{secret}");
+        let publisher = format!("kiosk_pub_{id}_{secret}");
+        assert!(parse(&admin).is_some_and(|p| p.kind == KeyKind::Admin && p.id == id));
+        assert!(
+            parse(&publisher).is_some_and(|p| p.kind == KeyKind::Publisher && p.secret == secret)
+        );
+        for bad in [
+            "",
+            "kiosk_admin_",
+            "kiosk_root_x",
+            &format!("kiosk_admin_{id}{secret}"),
+            &format!("kiosk_admin_{id}_{}", &secret[1..]),
+            &format!("kiosk_admin_xey_{}_{secret}", "a".repeat(32)),
+        ] {
+            assert!(parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}
