@@ -62,6 +62,16 @@ pub struct Settings {
     /// Password hashes allowed to wait for a slot before callers get 503.
     pub hash_queue: usize,
     pub max_body_bytes: usize,
+    /// Sign-in, sign-up and refresh calls allowed per client address per
+    /// window.
+    pub rate_limit_per_address: u32,
+    pub rate_limit_window_secs: i64,
+    /// Failed sign-ins per account before it is locked for the window.
+    pub lockout_failures: u32,
+    pub lockout_window_secs: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy
+    /// that sets it).
+    pub trust_forwarded_for: bool,
     pub grace_days: i64,
     pub meter_limit_anonymous: i32,
     pub meter_limit_registered: i32,
@@ -93,6 +103,11 @@ impl Default for Settings {
             hash_concurrency: 0,
             hash_queue: 32,
             max_body_bytes: 64 * 1024,
+            rate_limit_per_address: 30,
+            rate_limit_window_secs: 60,
+            lockout_failures: 10,
+            lockout_window_secs: 15 * 60,
+            trust_forwarded_for: false,
             grace_days: 7,
             meter_limit_anonymous: 3,
             meter_limit_registered: 5,

@@ -59,6 +59,7 @@ impl Application {
             keys: Arc::new(keys),
             passwords,
             api_keys: Default::default(),
+            limits: crate::auth::rate_limit::Limits::from_settings(&settings),
             clock,
         });
         let server = serve(listener, state.clone())?;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
+use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -16,12 +17,32 @@ pub struct AppState {
     pub keys: Arc<KeyStore>,
     pub passwords: PasswordHasher,
     pub api_keys: ApiKeyCache,
+    pub limits: Limits,
     pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Counts a credential-route call from this client; 429 over the limit.
+    pub fn limit_address(
+        &self,
+        req: &actix_web::HttpRequest,
+        route: &str,
+    ) -> Result<(), crate::error::ApiError> {
+        let info = req.connection_info();
+        let address = if self.settings.trust_forwarded_for {
+            info.realip_remote_addr().map(str::to_owned)
+        } else {
+            req.peer_addr().map(|a| a.ip().to_string())
+        }
+        .unwrap_or_else(|| "unknown".into());
+        self.limits
+            .per_address
+            .hit(&format!("{route}:{address}"), self.now())
+            .map_err(crate::error::ApiError::rate_limited)
     }
 
     pub fn access_ttl(&self) -> Duration {

@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::sessions;
@@ -22,9 +22,11 @@ pub struct Credentials {
 
 /// Sign-up: a new member and their first session.
 pub async fn sign_up(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> ApiResult<HttpResponse> {
+    state.limit_address(&req, "sign_up")?;
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;
     let password = Password::parse(password)?;

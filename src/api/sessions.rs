@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use serde::Deserialize;
 
@@ -18,15 +18,22 @@ fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "The email or password is wrong.")
 }
 
-/// Sign-in. An unknown email, a wrong password and a disabled account all
-/// answer alike, after the same amount of hashing work.
+/// Sign-in. An unknown email, a wrong password, a disabled account and a
+/// locked one all answer alike, after the same amount of hashing work.
 pub async fn sign_in(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> ApiResult<HttpResponse> {
+    state.limit_address(&req, "sign_in")?;
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;
     let password = Password::for_sign_in(password)?;
+    let account = format!("account:{email}");
+    let locked = state
+        .limits
+        .failures_per_account
+        .is_exhausted(&account, state.now());
     let member = state
         .db
         .run(move |conn| Ok(members::find_by_email(conn, email.as_str())?))
@@ -34,9 +41,16 @@ pub async fn sign_in(
     let stored = member.as_ref().map(|m| m.password_hash.clone());
     let matched = state.passwords.verify(password, stored).await?;
     let member = match member {
-        Some(m) if matched && m.is_active() => m,
-        _ => return Err(invalid_credentials()),
+        Some(m) if matched && m.is_active() && !locked => m,
+        _ => {
+            if !matched {
+                // Over the limit is fine here: the account is locked already.
+                let _ = state.limits.failures_per_account.hit(&account, state.now());
+            }
+            return Err(invalid_credentials());
+        }
     };
+    state.limits.failures_per_account.clear(&account);
     let now = state.now();
     let ttl = state.refresh_ttl();
     let member_id = member.id.clone();
@@ -54,9 +68,11 @@ pub struct RefreshRequest {
 }
 
 pub async fn refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
+    state.limit_address(&req, "refresh")?;
     let presented = body.into_inner().refresh_token;
     let now = state.now();
     let ttl = state.refresh_ttl();

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod extractors;
 pub mod passwords;
+pub mod rate_limit;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

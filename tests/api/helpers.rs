@@ -122,6 +122,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         bind: "127.0.0.1:0".into(),
         workers: 2,
         db_pool_size: 4,
+        // Tests that are about the limits set their own.
+        rate_limit_per_address: 10_000,
         ..Settings::default()
     }
 }

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod abuse;
+mod faults;
 mod health;
 mod members;
 mod openapi;
