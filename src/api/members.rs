@@ -11,6 +11,7 @@ use crate::domain::password::Password;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+use super::json::Json;
 use super::views;
 
 #[derive(Deserialize)]
@@ -23,7 +24,7 @@ pub struct Credentials {
 /// Sign-up: a new member and their first session.
 pub async fn sign_up(
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: Json<Credentials>,
 ) -> ApiResult<HttpResponse> {
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;

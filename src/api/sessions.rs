@@ -11,6 +11,7 @@ use crate::domain::password::Password;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+use super::json::Json;
 use super::members::Credentials;
 use super::views;
 
@@ -22,7 +23,7 @@ fn invalid_credentials() -> ApiError {
 /// answer alike, after the same amount of hashing work.
 pub async fn sign_in(
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: Json<Credentials>,
 ) -> ApiResult<HttpResponse> {
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;
@@ -55,7 +56,7 @@ pub struct RefreshRequest {
 
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let presented = body.into_inner().refresh_token;
     let now = state.now();

@@ -2,8 +2,14 @@
 
 mod helpers;
 
+mod bodies;
+mod forge;
 mod health;
+mod jwks;
 mod members;
 mod openapi;
+mod passwords;
+mod refresh;
 mod sessions;
+mod token_claims;
 mod tokens;
