@@ -11,6 +11,7 @@ use crate::domain::password::Password;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+use super::json::Json;
 use super::views;
 
 #[derive(Deserialize)]
@@ -24,7 +25,7 @@ pub struct Credentials {
 pub async fn sign_up(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: Json<Credentials>,
 ) -> ApiResult<HttpResponse> {
     state.limit_address(&req, "sign_up")?;
     let Credentials { email, password } = body.into_inner();

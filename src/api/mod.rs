@@ -2,6 +2,7 @@
 //! registers them and is checked against `openapi.yaml`.
 
 pub mod health;
+pub mod json;
 pub mod me;
 pub mod members;
 pub mod sessions;

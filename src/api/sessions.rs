@@ -11,6 +11,7 @@ use crate::domain::password::Password;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+use super::json::Json;
 use super::members::Credentials;
 use super::views;
 
@@ -23,7 +24,7 @@ fn invalid_credentials() -> ApiError {
 pub async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: Json<Credentials>,
 ) -> ApiResult<HttpResponse> {
     state.limit_address(&req, "sign_in")?;
     let Credentials { email, password } = body.into_inner();
@@ -70,7 +71,7 @@ pub struct RefreshRequest {
 pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     state.limit_address(&req, "refresh")?;
     let presented = body.into_inner().refresh_token;

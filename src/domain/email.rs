@@ -23,7 +23,7 @@ impl Email {
             return Err(invalid("contains spaces or control characters"));
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(|| invalid("has no @"))?;
-        if local.is_empty() || local.len() > 64 || local.contains('@') {
+        if local.is_empty() || local.len() > 64 || !local_part_ok(local) {
             return Err(invalid("has an invalid local part"));
         }
         let labels_ok = domain.split('.').all(|label| {
@@ -44,6 +44,19 @@ impl Email {
     }
 }
 
+/// An unquoted RFC 5322 local part (dot-atom), Unicode letters allowed
+/// (RFC 6531): no specials such as `<>()[]\\,;:"@`, no empty dot-separated
+/// part. Quoted local parts are refused; nobody signs up with them.
+fn local_part_ok(local: &str) -> bool {
+    const ATEXT: &str = "!#$%&'*+/=?^_`{|}~-";
+    local.split('.').all(|atom| {
+        !atom.is_empty()
+            && atom
+                .chars()
+                .all(|c| c.is_alphanumeric() || ATEXT.contains(c))
+    })
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -61,6 +74,19 @@ mod tests {
     }
 
     #[test]
+    fn accepts_common_addresses() {
+        for raw in [
+            "reader@example.com",
+            "first.last+news@example.co.uk",
+            "o'brien@example.ie",
+            "jürgen@example.de",
+            "a_b-c@sub.example.org",
+        ] {
+            assert!(Email::parse(raw).is_ok(), "{raw:?} should be accepted");
+        }
+    }
+
+    #[test]
     fn rejects_malformed_addresses() {
         let long = format!("{}@example.com", "a".repeat(300));
         for raw in [
@@ -75,6 +101,12 @@ mod tests {
             "reader\0@example.com",
             "reader@-example.com",
             "reader@example..com",
+            "<script>@example.com",
+            "a\"b@example.com",
+            ".reader@example.com",
+            "rea..der@example.com",
+            "reader.@example.com",
+            "rea,der@example.com",
             long.as_str(),
         ] {
             assert!(Email::parse(raw).is_err(), "{raw:?} should be rejected");

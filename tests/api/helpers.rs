@@ -86,6 +86,18 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The same database for a second server (another replica); dropping the
+    /// share removes nothing.
+    pub fn share(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            pg_name: None,
+            _dir: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_name {

@@ -3,9 +3,15 @@
 mod helpers;
 
 mod abuse;
+mod bodies;
 mod faults;
+mod forge;
 mod health;
+mod jwks;
 mod members;
 mod openapi;
+mod passwords;
+mod refresh;
 mod sessions;
+mod token_claims;
 mod tokens;
