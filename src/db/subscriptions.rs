@@ -31,6 +31,7 @@ impl Subscription {
             source: &self.source,
             trial_ends_at: self.trial_ends_at.map(|t| t.and_utc()),
             current_period_end: self.current_period_end.map(|t| t.and_utc()),
+            cancel_at_period_end: self.cancel_at_period_end,
         }
     }
 }
