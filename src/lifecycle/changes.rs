@@ -59,26 +59,23 @@ pub async fn cancel(state: &AppState, member_id: &str, id: &str) -> Result<Outco
 /// Undoes a cancel-at-period-end before the period ends.
 pub async fn resume(state: &AppState, member_id: &str, id: &str) -> Result<Outcome, ApiError> {
     let seen = owned(state, member_id, id).await?;
-    let now = state.now();
-    match lifecycle::resume(seen.state(), now, grace(&state.settings)) {
-        Resume::NotResumable => {
-            return Err(ApiError::unprocessable(
-                "not_resumable",
-                "This subscription has ended or is ending now; start a new one instead.",
-            ))
-        }
-        Resume::Resume if seen.source == "stripe" => {
-            stripe_hooks::set_cancel_at_period_end(state, &seen, false).await?;
-        }
-        Resume::Resume | Resume::Unchanged => {}
+    let (now, grace) = (state.now(), grace(&state.settings));
+    let effect = lifecycle::resume(seen.state(), now, grace);
+    if effect == Resume::NotResumable {
+        return Err(not_resumable());
+    }
+    if effect == Resume::Resume && seen.source == "stripe" {
+        stripe_hooks::set_cancel_at_period_end(state, &seen, false).await?;
     }
     let member_id = member_id.to_owned();
     state
         .db
         .write(move |conn| {
             let seen = reread(conn, &member_id, &seen.id)?;
-            if !seen.cancel_at_period_end {
-                return outcome(conn, seen, false);
+            match lifecycle::resume(seen.state(), now, grace) {
+                Resume::NotResumable => return Err(not_resumable()),
+                Resume::Unchanged => return outcome(conn, seen, false),
+                Resume::Resume => {}
             }
             let mut sub = seen.clone();
             sub.cancel_at_period_end = false;
@@ -101,6 +98,13 @@ async fn owned(state: &AppState, member_id: &str, id: &str) -> Result<Subscripti
         })
         .await?
         .ok_or_else(|| ApiError::not_found("No such subscription."))
+}
+
+fn not_resumable() -> ApiError {
+    ApiError::unprocessable(
+        "not_resumable",
+        "This subscription has ended or is ending now; start a new one instead.",
+    )
 }
 
 fn reread(conn: &mut DbConnection, member_id: &str, id: &str) -> Result<Subscription, ApiError> {
