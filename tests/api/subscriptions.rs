@@ -150,7 +150,40 @@ async fn resume_undoes_a_cancel_before_the_end_only(backend: Backend) {
     assert_eq!(problem_code(too_late).await, "not_resumable");
 }
 
+async fn a_member_can_give_up_complimentary_access(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.seed_plan("all-access", 0, &[]).await;
+    let reader = member(&app, "reader@example.com").await;
+    let key = app.admin_key().await;
+    let path = format!("/v1/admin/members/{}/grants", reader.member_id);
+    let ends = (app.now() + Duration::days(10)).to_rfc3339();
+    let open = app
+        .post_bearer(&path, &key, &json!({"plan": "all-access"}))
+        .await;
+    let dated = app
+        .post_bearer(&path, &key, &json!({"plan": "all-access", "ends_at": ends}))
+        .await;
+    let open = body(open, 201).await;
+    let dated = body(dated, 201).await;
+
+    let open = app
+        .cancel(&reader.access_token, open["id"].as_str().expect("id"))
+        .await;
+    let dated = app
+        .cancel(&reader.access_token, dated["id"].as_str().expect("id"))
+        .await;
+    let (open, dated) = (body(open, 200).await, body(dated, 200).await);
+
+    assert_eq!(open["status"], "canceled");
+    assert_eq!(open["entitled"], false);
+    assert_eq!(dated["status"], "active");
+    assert_eq!(dated["cancel_at_period_end"], true);
+    assert_eq!(dated["entitled"], true);
+    assert_eq!(time(&dated["ends_at"]), app.now() + Duration::days(10));
+}
+
 both_backends!(
+    a_member_can_give_up_complimentary_access,
     the_list_shows_every_subscription_newest_first,
     cancelling_a_trial_ends_it_now_and_twice_is_once,
     a_cancelled_paid_subscription_runs_to_its_period_end,

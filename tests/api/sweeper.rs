@@ -137,7 +137,41 @@ async fn the_server_sweeps_on_its_own(backend: Backend) {
     assert_eq!(status, "expired");
 }
 
+async fn past_due_keeps_access_for_the_configured_grace(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.sweep_interval_secs = 0;
+        s.grace_days = 2;
+    })
+    .await;
+    let plan_id = app.seed_plan("all-access", 0, &[]).await;
+    let reader = member(&app, "reader@example.com").await;
+    app.seed_paid(&reader.member_id, &plan_id, "past_due", Duration::zero())
+        .await;
+
+    let in_grace = app.me("reader@example.com").await;
+    let early = sweep(&app).await;
+    app.clock.advance(Duration::days(2));
+    let after = app.me("reader@example.com").await;
+    let swept = sweep(&app).await;
+
+    assert_eq!(in_grace["entitlements"][0]["grant"], "grace_period");
+    assert_eq!(early, SweepReport::default());
+    assert_eq!(after["entitlements"], json!([]));
+    assert_eq!(
+        swept,
+        SweepReport {
+            expired: 1,
+            events: 1
+        }
+    );
+    assert_eq!(
+        app.event_kinds(&reader.member_id).await,
+        ["subscription.expired"]
+    );
+}
+
 both_backends!(
+    past_due_keeps_access_for_the_configured_grace,
     a_trial_is_announced_three_days_ahead_then_expired_once,
     two_sweeps_at_once_record_each_event_once,
     the_server_sweeps_on_its_own,
