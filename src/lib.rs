@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod lifecycle;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

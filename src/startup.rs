@@ -64,6 +64,7 @@ impl Application {
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());
+        crate::lifecycle::sweeper::spawn(state.clone());
         Ok(Self {
             port,
             server,

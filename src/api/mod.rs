@@ -1,11 +1,14 @@
 //! HTTP handlers, one file per resource, and the route table that both
 //! registers them and is checked against `openapi.yaml`.
 
+pub mod grants;
 pub mod health;
 pub mod json;
 pub mod me;
 pub mod members;
 pub mod sessions;
+pub mod subscriptions;
+pub mod trials;
 pub mod views;
 
 use std::collections::BTreeMap;
@@ -45,6 +48,24 @@ pub fn routes() -> Vec<RouteDef> {
         route!(POST, "/v1/sessions/refresh", sessions::refresh),
         route!(DELETE, "/v1/sessions/current", sessions::sign_out),
         route!(GET, "/v1/me", me::show),
+        route!(GET, "/v1/me/subscriptions", subscriptions::list),
+        route!(
+            POST,
+            "/v1/me/subscriptions/{id}/cancel",
+            subscriptions::cancel
+        ),
+        route!(
+            POST,
+            "/v1/me/subscriptions/{id}/resume",
+            subscriptions::resume
+        ),
+        route!(POST, "/v1/me/trials", trials::start),
+        route!(POST, "/v1/admin/members/{id}/grants", grants::create),
+        route!(
+            DELETE,
+            "/v1/admin/members/{id}/grants/{subscription_id}",
+            grants::revoke
+        ),
     ]
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod lifecycle_events;
 pub mod members;
 pub mod plans;
 pub mod publishers;
@@ -11,6 +12,7 @@ pub mod schema;
 pub mod sessions;
 pub mod signing_keys;
 pub mod subscriptions;
+pub mod trials;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{plan_publishers, plans};
+use super::schema::{plan_publishers, plans, publishers};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -91,5 +91,19 @@ pub fn scope(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<String>>
 pub fn all_scopes(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     plan_publishers::table
         .select((plan_publishers::plan_id, plan_publishers::publisher_id))
+        .load(conn)
+}
+
+/// (plan id, publisher slug) for the given plans' scopes, for showing a
+/// member which titles their plans cover.
+pub fn scope_slugs(
+    conn: &mut DbConnection,
+    plan_ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    plan_publishers::table
+        .inner_join(publishers::table)
+        .filter(plan_publishers::plan_id.eq_any(plan_ids))
+        .order((plan_publishers::plan_id, publishers::slug))
+        .select((plan_publishers::plan_id, publishers::slug))
         .load(conn)
 }

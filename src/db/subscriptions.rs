@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::subscriptions;
+use super::schema::{plans, subscriptions};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -31,6 +31,7 @@ impl Subscription {
             source: &self.source,
             trial_ends_at: self.trial_ends_at.map(|t| t.and_utc()),
             current_period_end: self.current_period_end.map(|t| t.and_utc()),
+            cancel_at_period_end: self.cancel_at_period_end,
         }
     }
 }
@@ -63,4 +64,90 @@ pub fn plan_in_use(conn: &mut DbConnection, plan_id: &str) -> QueryResult<bool> 
         subscriptions::table.filter(subscriptions::plan_id.eq(plan_id)),
     ))
     .get_result(conn)
+}
+
+/// A member's subscriptions with their plan's code and whether the plan
+/// covers every publisher, newest first.
+pub fn for_member_with_plans(
+    conn: &mut DbConnection,
+    member_id: &str,
+) -> QueryResult<Vec<(Subscription, String, bool)>> {
+    subscriptions::table
+        .inner_join(plans::table)
+        .filter(subscriptions::member_id.eq(member_id))
+        .order(subscriptions::id.desc())
+        .select((
+            Subscription::as_select(),
+            plans::code,
+            plans::all_publishers,
+        ))
+        .load(conn)
+}
+
+/// Writes the changeable parts of `sub` if the row still has the status,
+/// cancel flag and `updated_at` it was read with; false when someone else
+/// changed it first (a webhook, another replica's sweep).
+pub fn save_if_unchanged(
+    conn: &mut DbConnection,
+    sub: &Subscription,
+    seen: &Subscription,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        subscriptions::table
+            .filter(subscriptions::id.eq(&seen.id))
+            .filter(subscriptions::status.eq(&seen.status))
+            .filter(subscriptions::cancel_at_period_end.eq(seen.cancel_at_period_end))
+            .filter(subscriptions::updated_at.eq(seen.updated_at)),
+    )
+    .set((
+        subscriptions::status.eq(&sub.status),
+        subscriptions::trial_ends_at.eq(sub.trial_ends_at),
+        subscriptions::current_period_end.eq(sub.current_period_end),
+        subscriptions::cancel_at_period_end.eq(sub.cancel_at_period_end),
+        subscriptions::canceled_at.eq(sub.canceled_at),
+        subscriptions::updated_at.eq(sub.updated_at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Subscriptions the sweeper may have work for at `now`: trials ending
+/// within `warn` or ended, and cancelled, past-due (beyond `grace`),
+/// complimentary or cancel-at-period-end subscriptions past their end.
+pub fn sweep_candidates(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    grace: chrono::Duration,
+    warn: chrono::Duration,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<Subscription>> {
+    use subscriptions::dsl as s;
+    let trials = s::status
+        .eq("trialing")
+        .and(s::source.eq("trial"))
+        .and(s::trial_ends_at.le(now + warn));
+    let canceled = s::status.eq("canceled").and(
+        s::current_period_end.le(now).or(s::current_period_end
+            .is_null()
+            .and(s::trial_ends_at.le(now))),
+    );
+    let past_due = s::status
+        .eq("past_due")
+        .and(s::current_period_end.le(now - grace));
+    let ending = s::status
+        .eq("active")
+        .and(
+            s::source
+                .eq("complimentary")
+                .or(s::cancel_at_period_end.eq(true)),
+        )
+        .and(s::current_period_end.le(now));
+    s::subscriptions
+        .filter(trials.or(canceled).or(past_due).or(ending))
+        .filter(s::id.gt(after))
+        .order(s::id)
+        .limit(limit)
+        .select(Subscription::as_select())
+        .load(conn)
 }

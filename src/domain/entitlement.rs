@@ -40,11 +40,16 @@ pub struct SubscriptionState<'a> {
     pub source: &'a str,
     pub trial_ends_at: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
+    /// The member asked to stop at the period end: no renewal will move
+    /// `current_period_end`, so access ends there even while `active`.
+    pub cancel_at_period_end: bool,
 }
 
-/// The status table: `trialing` until the trial ends; `active`; `past_due`
-/// for `grace` after the period end; `canceled` until the period end;
-/// everything else, including statuses Kiosk does not know, grants nothing.
+/// The status table: `trialing` until the trial ends; `active` (until the
+/// period end when it will not renew: complimentary with an end, or set to
+/// cancel at the period end); `past_due` for `grace` after the period end;
+/// `canceled` until the period end; everything else, including statuses
+/// Kiosk does not know, grants nothing.
 pub fn entitlement(
     sub: SubscriptionState<'_>,
     now: DateTime<Utc>,
@@ -64,17 +69,19 @@ pub fn entitlement(
     };
     match sub.status {
         "trialing" => until(sub.trial_ends_at, Grant::Trial),
-        "active" if sub.source == "complimentary" => match sub.current_period_end {
+        "active" => match sub.current_period_end {
             None => Some(Entitlement {
-                grant: Grant::Complimentary,
+                grant: paid_grant,
                 ends_at: None,
             }),
-            end => until(end, Grant::Complimentary),
+            end if paid_grant == Grant::Complimentary || sub.cancel_at_period_end => {
+                until(end, paid_grant)
+            }
+            end => Some(Entitlement {
+                grant: Grant::Subscription,
+                ends_at: end,
+            }),
         },
-        "active" => Some(Entitlement {
-            grant: Grant::Subscription,
-            ends_at: sub.current_period_end,
-        }),
         "past_due" => until(
             sub.current_period_end.map(|end| end + grace),
             Grant::GracePeriod,
@@ -95,101 +102,115 @@ mod tests {
             .expect("valid")
     }
 
-    /// (status, source, trial_ends_at, current_period_end, expected grant)
+    /// (status, source, trial_ends_at, current_period_end,
+    /// cancel_at_period_end, expected grant)
     type Row = (
         &'static str,
         &'static str,
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
+        bool,
         Option<Grant>,
     );
 
     #[test]
     fn status_table() {
+        use Grant::{Complimentary as Comp, GracePeriod, Subscription as Sub, Trial};
         let now = at(10, 12);
         let grace = Duration::days(7);
         let before = Some(at(10, 11));
         let after = Some(at(10, 13));
         let exactly = Some(now);
+        let just_after = Some(now + Duration::seconds(1));
+        let grace_left = Some(now - grace + Duration::seconds(1));
+        let grace_over = Some(now - grace);
         let long_before = Some(at(1, 0));
+        #[rustfmt::skip]
         let rows: &[Row] = &[
-            ("trialing", "trial", after, None, Some(Grant::Trial)),
-            ("trialing", "trial", exactly, None, None),
-            ("trialing", "trial", before, None, None),
-            ("trialing", "trial", None, None, None),
-            ("trialing", "stripe", after, after, Some(Grant::Trial)),
-            ("active", "stripe", None, after, Some(Grant::Subscription)),
-            ("active", "stripe", None, None, Some(Grant::Subscription)),
-            (
-                "active",
-                "complimentary",
-                None,
-                None,
-                Some(Grant::Complimentary),
-            ),
-            (
-                "active",
-                "complimentary",
-                None,
-                after,
-                Some(Grant::Complimentary),
-            ),
-            ("active", "complimentary", None, exactly, None),
-            ("past_due", "stripe", None, before, Some(Grant::GracePeriod)),
-            (
-                "past_due",
-                "stripe",
-                None,
-                Some(now - grace + Duration::seconds(1)),
-                Some(Grant::GracePeriod),
-            ),
-            ("past_due", "stripe", None, Some(now - grace), None),
-            ("past_due", "stripe", None, long_before, None),
-            ("past_due", "stripe", None, None, None),
-            ("canceled", "stripe", None, after, Some(Grant::Subscription)),
-            ("canceled", "stripe", None, exactly, None),
-            ("canceled", "stripe", None, before, None),
-            (
-                "canceled",
-                "complimentary",
-                None,
-                after,
-                Some(Grant::Complimentary),
-            ),
-            ("canceled", "trial", after, None, None),
-            ("unpaid", "stripe", None, after, None),
-            ("incomplete", "stripe", None, after, None),
-            ("incomplete_expired", "stripe", None, after, None),
-            ("paused", "stripe", None, after, None),
-            ("expired", "trial", after, after, None),
-            ("something_new", "stripe", after, after, None),
-            ("", "stripe", after, after, None),
+            ("trialing", "trial", after, None, false, Some(Trial)),
+            ("trialing", "trial", just_after, None, false, Some(Trial)),
+            ("trialing", "trial", exactly, None, false, None),
+            ("trialing", "trial", before, None, false, None),
+            ("trialing", "trial", None, None, false, None),
+            ("trialing", "stripe", after, after, false, Some(Trial)),
+            ("trialing", "stripe", after, after, true, Some(Trial)),
+            ("active", "stripe", None, after, false, Some(Sub)),
+            ("active", "stripe", None, before, false, Some(Sub)),
+            ("active", "stripe", None, None, false, Some(Sub)),
+            ("active", "stripe", None, after, true, Some(Sub)),
+            ("active", "stripe", None, just_after, true, Some(Sub)),
+            ("active", "stripe", None, exactly, true, None),
+            ("active", "stripe", None, before, true, None),
+            ("active", "stripe", None, None, true, Some(Sub)),
+            ("active", "complimentary", None, None, false, Some(Comp)),
+            ("active", "complimentary", None, after, false, Some(Comp)),
+            ("active", "complimentary", None, after, true, Some(Comp)),
+            ("active", "complimentary", None, exactly, false, None),
+            ("active", "complimentary", None, before, true, None),
+            ("past_due", "stripe", None, before, false, Some(GracePeriod)),
+            ("past_due", "stripe", None, after, false, Some(GracePeriod)),
+            ("past_due", "stripe", None, grace_left, false, Some(GracePeriod)),
+            ("past_due", "stripe", None, grace_over, false, None),
+            ("past_due", "stripe", None, long_before, false, None),
+            ("past_due", "stripe", None, None, false, None),
+            ("canceled", "stripe", None, after, false, Some(Sub)),
+            ("canceled", "stripe", None, just_after, false, Some(Sub)),
+            ("canceled", "stripe", None, exactly, false, None),
+            ("canceled", "stripe", None, before, false, None),
+            ("canceled", "stripe", None, None, false, None),
+            ("canceled", "complimentary", None, after, false, Some(Comp)),
+            ("canceled", "complimentary", None, exactly, false, None),
+            ("canceled", "trial", after, None, false, None),
+            ("canceled", "trial", exactly, None, false, None),
+            ("unpaid", "stripe", None, after, false, None),
+            ("incomplete", "stripe", None, after, false, None),
+            ("incomplete_expired", "stripe", None, after, false, None),
+            ("paused", "stripe", None, after, false, None),
+            ("expired", "trial", after, after, false, None),
+            ("expired", "complimentary", None, None, false, None),
+            ("something_new", "stripe", after, after, false, None),
+            ("ACTIVE", "stripe", None, after, false, None),
+            ("", "stripe", after, after, false, None),
         ];
-        for &(status, source, trial_ends_at, current_period_end, expected) in rows {
+        for &(status, source, trial_ends_at, current_period_end, cancel_at_period_end, expected) in
+            rows
+        {
             let sub = SubscriptionState {
                 status,
                 source,
                 trial_ends_at,
                 current_period_end,
+                cancel_at_period_end,
             };
             let got = entitlement(sub, now, grace).map(|e| e.grant);
-            assert_eq!(
-                got, expected,
-                "{status} / {source} / {trial_ends_at:?} / {current_period_end:?}"
-            );
+            assert_eq!(got, expected, "{sub:?}");
         }
     }
 
     #[test]
-    fn grace_period_ends_grace_after_the_period() {
+    fn entitlement_ends_when_access_ends() {
         let end = at(5, 0);
-        let sub = SubscriptionState {
-            status: "past_due",
-            source: "stripe",
-            trial_ends_at: None,
-            current_period_end: Some(end),
+        let state = |status, source, trial, period| SubscriptionState {
+            status,
+            source,
+            trial_ends_at: trial,
+            current_period_end: period,
+            cancel_at_period_end: false,
         };
-        let e = entitlement(sub, at(6, 0), Duration::days(7));
-        assert_eq!(e.and_then(|e| e.ends_at), Some(end + Duration::days(7)));
+        let grace = Duration::days(7);
+        let rows = [
+            (
+                state("past_due", "stripe", None, Some(end)),
+                Some(end + grace),
+            ),
+            (state("trialing", "trial", Some(end), None), Some(end)),
+            (state("canceled", "stripe", None, Some(end)), Some(end)),
+            (state("active", "complimentary", None, Some(end)), Some(end)),
+            (state("active", "complimentary", None, None), None),
+        ];
+        for (sub, expected) in rows {
+            let e = entitlement(sub, at(4, 0), grace).expect("entitled");
+            assert_eq!(e.ends_at, expected, "{sub:?}");
+        }
     }
 }

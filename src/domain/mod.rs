@@ -4,4 +4,6 @@ pub mod access;
 pub mod email;
 pub mod entitlement;
 pub mod ids;
+pub mod lifecycle;
+pub mod member_entitlements;
 pub mod password;

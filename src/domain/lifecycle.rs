@@ -1,0 +1,167 @@
+//! The subscription lifecycle as pure rules: who may start a trial, what
+//! cancelling and resuming do to a subscription, what the sweeper does with
+//! one, and the events publishers hear about.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::entitlement::{entitlement, SubscriptionState};
+
+/// How far ahead `trial.will_end` is announced.
+pub fn trial_warning() -> Duration {
+    Duration::days(3)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    TrialStarted,
+    TrialWillEnd,
+    TrialEnded,
+    SubscriptionCanceled,
+    SubscriptionExpired,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::TrialStarted => "trial.started",
+            EventKind::TrialWillEnd => "trial.will_end",
+            EventKind::TrialEnded => "trial.ended",
+            EventKind::SubscriptionCanceled => "subscription.canceled",
+            EventKind::SubscriptionExpired => "subscription.expired",
+        }
+    }
+
+    /// The key that makes an event unique: `<kind>:<subscription id>`, and
+    /// for cancellations (which can happen again after a resume) also the
+    /// instant, so each cancellation is recorded once.
+    pub fn dedupe_key(self, subscription_id: &str, at: DateTime<Utc>) -> String {
+        match self {
+            EventKind::SubscriptionCanceled => {
+                format!("{}:{subscription_id}:{}", self.as_str(), at.timestamp())
+            }
+            _ => format!("{}:{subscription_id}", self.as_str()),
+        }
+    }
+}
+
+/// The trial terms of a plan, as far as starting a trial goes.
+#[derive(Debug, Clone, Copy)]
+pub struct TrialTerms<'a> {
+    pub plan_status: &'a str,
+    pub trial_days: i32,
+    pub trial_requires_card: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialRefusal {
+    /// Archived (or otherwise not on sale): treated as unknown.
+    PlanUnavailable,
+    NoTrial,
+    /// The trial needs a card: it starts through checkout.
+    CardRequired,
+}
+
+/// How long a card-free trial of this plan lasts, or why there is none.
+pub fn trial_length(terms: TrialTerms<'_>) -> Result<Duration, TrialRefusal> {
+    if terms.plan_status != "active" {
+        Err(TrialRefusal::PlanUnavailable)
+    } else if terms.trial_days <= 0 {
+        Err(TrialRefusal::NoTrial)
+    } else if terms.trial_requires_card {
+        Err(TrialRefusal::CardRequired)
+    } else {
+        Ok(Duration::days(i64::from(terms.trial_days)))
+    }
+}
+
+/// What a member's cancel request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancel {
+    /// Access ends now (a free trial, open-ended complimentary access).
+    EndNow,
+    /// Access continues to the end of the period, then stops.
+    AtPeriodEnd,
+    /// Already cancelled or ended: the answer is the state as it is.
+    Unchanged,
+}
+
+pub fn cancel(sub: SubscriptionState<'_>) -> Cancel {
+    let local_trial = sub.source == "trial";
+    match sub.status {
+        "trialing" if local_trial => Cancel::EndNow,
+        "active" if sub.source == "complimentary" && sub.current_period_end.is_none() => {
+            Cancel::EndNow
+        }
+        "trialing" | "active" | "past_due" if !sub.cancel_at_period_end => Cancel::AtPeriodEnd,
+        _ => Cancel::Unchanged,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Undo the cancellation: the subscription renews or runs on.
+    Resume,
+    /// Nothing was cancelled and access continues: the answer is the state.
+    Unchanged,
+    /// Ended or ending now: nothing to resume.
+    NotResumable,
+}
+
+pub fn resume(sub: SubscriptionState<'_>, now: DateTime<Utc>, grace: Duration) -> Resume {
+    let running = matches!(sub.status, "trialing" | "active" | "past_due");
+    if !running || entitlement(sub, now, grace).is_none() {
+        Resume::NotResumable
+    } else if sub.cancel_at_period_end {
+        Resume::Resume
+    } else {
+        Resume::Unchanged
+    }
+}
+
+/// What the sweeper does with one subscription at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    Nothing,
+    /// A trial ends within `trial_warning()`: announce it.
+    WarnTrialEnding,
+    /// Access ended at `ended_at`: mark the subscription `expired` and
+    /// record `event`.
+    Expire {
+        event: EventKind,
+        ended_at: DateTime<Utc>,
+    },
+}
+
+/// Marks what time already decided; access never waits for this. Stripe
+/// trials are left alone: Stripe turns them into paid subscriptions.
+pub fn sweep(sub: SubscriptionState<'_>, now: DateTime<Utc>, grace: Duration) -> Sweep {
+    let ended_event = if sub.source == "trial" {
+        EventKind::TrialEnded
+    } else {
+        EventKind::SubscriptionExpired
+    };
+    let expire_at = |end: Option<DateTime<Utc>>| match end {
+        Some(end) if end <= now => Sweep::Expire {
+            event: ended_event,
+            ended_at: end,
+        },
+        _ => Sweep::Nothing,
+    };
+    match sub.status {
+        "trialing" if sub.source == "trial" => match sub.trial_ends_at {
+            Some(end) if end > now && end - now <= trial_warning() => Sweep::WarnTrialEnding,
+            Some(_) => expire_at(sub.trial_ends_at),
+            None => Sweep::Nothing,
+        },
+        "canceled" => expire_at(sub.current_period_end.or(sub.trial_ends_at)),
+        "past_due" => expire_at(sub.current_period_end.map(|end| end + grace)),
+        "active" if sub.source == "complimentary" || sub.cancel_at_period_end => {
+            expire_at(sub.current_period_end)
+        }
+        _ => Sweep::Nothing,
+    }
+}
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;

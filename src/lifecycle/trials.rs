@@ -1,0 +1,86 @@
+//! Starting the one free trial a member gets.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::subscriptions::{self, Subscription};
+use crate::db::trials::{self, TrialLedgerEntry};
+use crate::db::{is_unique_violation, plans, DbConnection};
+use crate::domain::ids::new_id;
+use crate::domain::lifecycle::{trial_length, EventKind, TrialRefusal, TrialTerms};
+use crate::error::ApiError;
+
+use super::{active_member, events};
+
+/// Starts a trial of the plan with this code, inside the caller's write
+/// transaction. The ledger row is written first: when the member already
+/// had a trial its UNIQUE key fails before anything else is written.
+pub fn start(
+    conn: &mut DbConnection,
+    member_id: &str,
+    plan_code: &str,
+    now: DateTime<Utc>,
+) -> Result<(Subscription, String), ApiError> {
+    active_member(conn, member_id)?;
+    let plan = plans::find_by_code(conn, plan_code)?.ok_or_else(unknown_plan)?;
+    let length = trial_length(TrialTerms {
+        plan_status: &plan.status,
+        trial_days: plan.trial_days,
+        trial_requires_card: plan.trial_requires_card,
+    })
+    .map_err(refusal)?;
+    let subscription_id = new_id("sub");
+    let claim = TrialLedgerEntry {
+        member_id: member_id.to_owned(),
+        plan_id: plan.id.clone(),
+        subscription_id: subscription_id.clone(),
+        started_at: now.naive_utc(),
+    };
+    trials::claim(conn, &claim).map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::conflict(
+                "trial_already_used",
+                "This member has already had a free trial.",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    let sub = Subscription {
+        id: subscription_id,
+        member_id: member_id.to_owned(),
+        plan_id: plan.id,
+        source: "trial".into(),
+        status: "trialing".into(),
+        trial_ends_at: Some((now + length).naive_utc()),
+        current_period_end: None,
+        cancel_at_period_end: false,
+        canceled_at: None,
+        stripe_subscription_id: None,
+        stripe_event_at: None,
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+    };
+    subscriptions::insert(conn, &sub)?;
+    events::record(conn, EventKind::TrialStarted, &sub, now)?;
+    Ok((sub, plan.code))
+}
+
+fn unknown_plan() -> ApiError {
+    ApiError::not_found("No such plan.").with_field("plan")
+}
+
+fn refusal(r: TrialRefusal) -> ApiError {
+    match r {
+        TrialRefusal::PlanUnavailable => unknown_plan(),
+        TrialRefusal::NoTrial => ApiError::unprocessable(
+            "trial_not_available",
+            "This plan has no free trial; subscribe with POST /v1/me/checkout.",
+        )
+        .with_field("plan"),
+        TrialRefusal::CardRequired => ApiError::unprocessable(
+            "checkout_required",
+            "This plan's trial needs a card; start it with POST /v1/me/checkout.",
+        )
+        .with_field("plan"),
+    }
+}
