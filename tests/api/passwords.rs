@@ -1,7 +1,12 @@
 //! The bounded password-hashing pool.
 
+use std::future::Future;
+use std::task::Poll;
+
+use kiosk::domain::password::Password;
+
 use crate::both_backends;
-use crate::helpers::{spawn_app_with, Backend};
+use crate::helpers::{problem_code, spawn_app_with, Backend};
 use crate::members::member_count;
 
 /// One hash at a time and no waiting line: a burst of sign-ups gets 503 with
@@ -30,10 +35,7 @@ async fn full_hashing_pool_answers_503_with_retry_after(backend: Backend) {
             503 => {
                 refused += 1;
                 assert_eq!(response.headers()["retry-after"], "1");
-                assert_eq!(
-                    crate::helpers::problem_code(response).await,
-                    "service_unavailable"
-                );
+                assert_eq!(problem_code(response).await, "service_unavailable");
             }
             other => panic!("sign-up answered {other}"),
         }
@@ -43,4 +45,45 @@ async fn full_hashing_pool_answers_503_with_retry_after(backend: Backend) {
     assert_eq!(member_count(&app).await, created);
 }
 
-both_backends!(full_hashing_pool_answers_503_with_retry_after);
+/// While the one hashing slot is taken, an oversized password is still
+/// answered 422/413, not 503: it was refused before it asked for a hash.
+async fn oversized_passwords_never_reach_the_hashing_pool(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.hash_concurrency = 1;
+        s.hash_queue = 0;
+    })
+    .await;
+    let password = Password::parse("correct horse battery".into()).expect("valid");
+    let mut hold = Box::pin(app.state.passwords.hash(password));
+    // One poll takes the only slot; it stays taken until `hold` is dropped.
+    std::future::poll_fn(|cx| {
+        let _ = hold.as_mut().poll(cx);
+        Poll::Ready(())
+    })
+    .await;
+
+    let busy = app
+        .sign_in_response("reader@example.com", "wrong horse")
+        .await;
+    let two_kb = app
+        .sign_up_response("long@example.com", &"p".repeat(2048))
+        .await;
+    let megabyte = app
+        .sign_in_response("reader@example.com", &"p".repeat(1024 * 1024))
+        .await;
+    drop(hold);
+    let after = app
+        .sign_up_response("reader@example.com", "correct horse battery")
+        .await;
+
+    assert_eq!(busy.status(), 503, "the pool is full");
+    assert_eq!(two_kb.status(), 422);
+    assert_eq!(problem_code(two_kb).await, "password_too_long");
+    assert_eq!(megabyte.status(), 413);
+    assert_eq!(after.status(), 201, "the slot is free again");
+}
+
+both_backends!(
+    full_hashing_pool_answers_503_with_retry_after,
+    oversized_passwords_never_reach_the_hashing_pool
+);

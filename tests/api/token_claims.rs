@@ -207,6 +207,14 @@ async fn authorization_header_must_be_a_bearer_token(backend: Backend) {
         .await
         .expect("request");
     assert_eq!(lower.status(), 200, "the scheme is case-insensitive");
+    let admin_key = app.admin_key().await;
+    let with_key = app.get_bearer("/v1/me", &admin_key).await;
+    assert_eq!(
+        with_key.status(),
+        403,
+        "an API key is the wrong kind of credential"
+    );
+    assert_eq!(problem_code(with_key).await, "forbidden");
 }
 
 both_backends!(
