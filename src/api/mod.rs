@@ -1,9 +1,12 @@
 //! HTTP handlers, one file per resource, and the route table that both
 //! registers them and is checked against `openapi.yaml`.
 
+pub mod admin;
 pub mod health;
 pub mod me;
 pub mod members;
+pub mod pagination;
+pub mod plans;
 pub mod sessions;
 pub mod views;
 
@@ -44,6 +47,54 @@ pub fn routes() -> Vec<RouteDef> {
         route!(POST, "/v1/sessions/refresh", sessions::refresh),
         route!(DELETE, "/v1/sessions/current", sessions::sign_out),
         route!(GET, "/v1/me", me::show),
+        // Public catalogue and admin API (issue 3).
+        route!(GET, "/v1/plans", plans::list),
+        route!(POST, "/v1/admin/publishers", admin::publishers::create),
+        route!(GET, "/v1/admin/publishers", admin::publishers::list),
+        route!(GET, "/v1/admin/publishers/{slug}", admin::publishers::show),
+        route!(
+            PATCH,
+            "/v1/admin/publishers/{slug}",
+            admin::publishers::update
+        ),
+        route!(
+            POST,
+            "/v1/admin/publishers/{slug}/keys",
+            admin::publisher_keys::create
+        ),
+        route!(
+            GET,
+            "/v1/admin/publishers/{slug}/keys",
+            admin::publisher_keys::list
+        ),
+        route!(
+            POST,
+            "/v1/admin/publishers/{slug}/keys/{key_id}/revoke",
+            admin::publisher_keys::revoke
+        ),
+        route!(POST, "/v1/admin/plans", admin::plans::create),
+        route!(GET, "/v1/admin/plans", admin::plans::list),
+        route!(GET, "/v1/admin/plans/{code}", admin::plans::show),
+        route!(PATCH, "/v1/admin/plans/{code}", admin::plans::update),
+        route!(DELETE, "/v1/admin/plans/{code}", admin::plans::delete),
+        route!(
+            POST,
+            "/v1/admin/plans/{code}/archive",
+            admin::plans::archive
+        ),
+        route!(GET, "/v1/admin/members", admin::members::list),
+        route!(GET, "/v1/admin/members/{id}", admin::members::show),
+        route!(
+            POST,
+            "/v1/admin/members/{id}/disable",
+            admin::members::disable
+        ),
+        route!(
+            POST,
+            "/v1/admin/members/{id}/enable",
+            admin::members::enable
+        ),
+        route!(GET, "/v1/admin/audit", admin::audit::list),
     ]
 }
 
