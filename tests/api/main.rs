@@ -2,6 +2,12 @@
 
 mod helpers;
 
+mod admin_auth;
+mod admin_keys;
+mod admin_members;
+mod admin_plans;
+mod admin_publishers;
+mod admin_support;
 mod health;
 mod members;
 mod openapi;
