@@ -2,7 +2,9 @@
 
 mod helpers;
 
+mod admin_audit;
 mod admin_auth;
+mod admin_cli;
 mod admin_keys;
 mod admin_members;
 mod admin_plans;
