@@ -1,8 +1,8 @@
 use serde_json::json;
 
-use crate::admin_support::{audit_count, get, json_of, post, problem};
+use crate::admin_support::{audit_count, get, insert_trial, json_of, post, problem};
 use crate::both_backends;
-use crate::helpers::{spawn_app, Backend, ClockExt};
+use crate::helpers::{spawn_app, Backend};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -62,30 +62,7 @@ async fn a_member_is_shown_with_subscriptions(backend: Backend) {
     let admin = app.admin_key().await;
     let member = app.sign_up("reader@example.com", PASSWORD).await;
     let plan_id = app.seed_plan("all-access", 14, &[]).await;
-    let now = app.clock.now_utc().naive_utc();
-    let member_id = member.member_id.clone();
-    app.with_conn(move |conn| {
-        kiosk::db::subscriptions::insert(
-            conn,
-            &kiosk::db::subscriptions::Subscription {
-                id: kiosk::domain::ids::new_id("sub"),
-                member_id,
-                plan_id,
-                source: "trial".into(),
-                status: "trialing".into(),
-                trial_ends_at: Some(now + chrono::Duration::days(14)),
-                current_period_end: None,
-                cancel_at_period_end: false,
-                canceled_at: None,
-                stripe_subscription_id: None,
-                stripe_event_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .expect("insert subscription")
-    })
-    .await;
+    insert_trial(&app, &member.member_id, &plan_id).await;
 
     let path = format!("/v1/admin/members/{}", member.member_id);
     let shown = json_of(get(&app, &admin, &path).await, 200).await;

@@ -1,11 +1,11 @@
 use serde_json::json;
 
 use crate::admin_support::{
-    audit_count, create_plan, create_publisher, delete, get, json_of, patch, plan_body, post,
-    problem,
+    audit_count, create_plan, create_publisher, delete, get, insert_trial, json_of, patch,
+    plan_body, post, problem,
 };
 use crate::both_backends;
-use crate::helpers::{spawn_app, Backend, ClockExt};
+use crate::helpers::{spawn_app, Backend};
 
 async fn create_a_fourteen_day_trial_plan(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -220,32 +220,15 @@ async fn a_plan_in_use_cannot_be_deleted(backend: Backend) {
     let member = app
         .sign_up("reader@example.com", "correct horse battery")
         .await;
-    let now = app.clock.now_utc().naive_utc();
-    app.with_conn(move |conn| {
-        let plan = kiosk::db::plans::find_by_code(conn, "basic")
-            .expect("query")
-            .expect("plan");
-        kiosk::db::subscriptions::insert(
-            conn,
-            &kiosk::db::subscriptions::Subscription {
-                id: kiosk::domain::ids::new_id("sub"),
-                member_id: member.member_id,
-                plan_id: plan.id,
-                source: "trial".into(),
-                status: "trialing".into(),
-                trial_ends_at: Some(now + chrono::Duration::days(14)),
-                current_period_end: None,
-                cancel_at_period_end: false,
-                canceled_at: None,
-                stripe_subscription_id: None,
-                stripe_event_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .expect("insert subscription")
-    })
-    .await;
+    let plan_id = app
+        .with_conn(|conn| {
+            kiosk::db::plans::find_by_code(conn, "basic")
+                .expect("query")
+                .expect("plan")
+                .id
+        })
+        .await;
+    insert_trial(&app, &member.member_id, &plan_id).await;
     let audited = audit_count(&app).await;
 
     let response = delete(&app, &key, "/v1/admin/plans/basic").await;

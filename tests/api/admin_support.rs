@@ -106,3 +106,32 @@ pub async fn audit_count(app: &TestApp) -> i64 {
     })
     .await
 }
+
+/// Inserts a trialing subscription straight into the database.
+pub async fn insert_trial(app: &TestApp, member_id: &str, plan_id: &str) {
+    use crate::helpers::ClockExt;
+    let now = app.clock.now_utc().naive_utc();
+    let (member_id, plan_id) = (member_id.to_owned(), plan_id.to_owned());
+    app.with_conn(move |conn| {
+        kiosk::db::subscriptions::insert(
+            conn,
+            &kiosk::db::subscriptions::Subscription {
+                id: kiosk::domain::ids::new_id("sub"),
+                member_id,
+                plan_id,
+                source: "trial".into(),
+                status: "trialing".into(),
+                trial_ends_at: Some(now + chrono::Duration::days(14)),
+                current_period_end: None,
+                cancel_at_period_end: false,
+                canceled_at: None,
+                stripe_subscription_id: None,
+                stripe_event_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .expect("insert subscription")
+    })
+    .await;
+}
