@@ -67,19 +67,18 @@ pub fn revoke(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<A
 
 /// One line per key for `kiosk admin-key list`.
 pub fn format_table(keys: &[ApiKey]) -> String {
-    let time = |t: Option<chrono::NaiveDateTime>| {
-        t.map_or_else(|| "-".to_owned(), |t| t.and_utc().to_rfc3339())
-    };
+    let shown = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let time = |t: Option<chrono::NaiveDateTime>| t.map_or_else(|| "-".to_owned(), shown);
     let mut out = format!(
-        "{:<36}  {:<20}  {:<25}  {:<25}  {}\n",
+        "{:<36}  {:<20}  {:<20}  {:<20}  {}\n",
         "ID", "NAME", "CREATED", "LAST USED", "REVOKED"
     );
     for k in keys {
         out.push_str(&format!(
-            "{:<36}  {:<20}  {:<25}  {:<25}  {}\n",
+            "{:<36}  {:<20}  {:<20}  {:<20}  {}\n",
             k.id,
             k.name,
-            k.created_at.and_utc().to_rfc3339(),
+            shown(k.created_at),
             time(k.last_used_at),
             time(k.revoked_at),
         ));
