@@ -55,7 +55,7 @@ fn view(conn: &mut DbConnection, plan: &Plan) -> Result<PlanView, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plan view missing")))
 }
 
-fn write(conn: &mut DbConnection, write: &PlanWrite) -> Result<(), ApiError> {
+fn write_scope(conn: &mut DbConnection, write: &PlanWrite) -> Result<(), ApiError> {
     if let Some(scope) = &write.scope {
         plans::set_scope(conn, &write.plan.id, scope)?;
     }
@@ -83,7 +83,7 @@ pub async fn create(
                     e.into()
                 }
             })?;
-            write(conn, &next)?;
+            write_scope(conn, &next)?;
             let after = view(conn, &next.plan)?;
             let target = next.plan.code.clone();
             record(
@@ -153,7 +153,7 @@ pub async fn update(
             let before = view(conn, &current)?;
             let next = patch.apply(conn, &current, now)?;
             plans::update(conn, &next.plan)?;
-            write(conn, &next)?;
+            write_scope(conn, &next)?;
             let after = view(conn, &next.plan)?;
             record(
                 conn,

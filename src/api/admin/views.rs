@@ -1,6 +1,6 @@
 //! Response bodies of the admin API and the public catalogue.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::Serialize;
 
 use crate::db::api_keys::ApiKey;
@@ -8,6 +8,12 @@ use crate::db::audit::AuditEntry;
 use crate::db::plans::Plan;
 use crate::db::publishers::Publisher;
 use crate::db::subscriptions::Subscription;
+
+/// Times as answered: UTC, to the microsecond, which is what PostgreSQL
+/// keeps; a write's answer and a later read then agree on every backend.
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc().trunc_subsecs(6)
+}
 
 #[derive(Debug, Serialize)]
 pub struct PublisherView {
@@ -34,8 +40,8 @@ impl From<&Publisher> for PublisherView {
             meter_limit_registered: p.meter_limit_registered,
             meter_period: p.meter_period.clone(),
             allowed_origins: serde_json::from_str(&p.allowed_origins).unwrap_or_default(),
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
         }
     }
 }
@@ -78,8 +84,8 @@ impl PlanView {
             },
             status: p.status.clone(),
             stripe_price_id: p.stripe_price_id.clone(),
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
         }
     }
 }
@@ -101,9 +107,9 @@ impl ApiKeyView {
             id: k.id.clone(),
             name: k.name.clone(),
             publisher: publisher_slug.map(str::to_owned),
-            created_at: k.created_at.and_utc(),
-            last_used_at: k.last_used_at.map(|t| t.and_utc()),
-            revoked_at: k.revoked_at.map(|t| t.and_utc()),
+            created_at: utc(k.created_at),
+            last_used_at: k.last_used_at.map(utc),
+            revoked_at: k.revoked_at.map(utc),
         }
     }
 }
@@ -126,7 +132,7 @@ impl From<AuditEntry> for AuditEntryView {
             actor: e.actor,
             action: e.action,
             target: e.target,
-            at: e.at.and_utc(),
+            at: utc(e.at),
         }
     }
 }
@@ -153,12 +159,12 @@ impl SubscriptionView {
             plan: plan_code.to_owned(),
             source: s.source.clone(),
             status: s.status.clone(),
-            trial_ends_at: s.trial_ends_at.map(|t| t.and_utc()),
-            current_period_end: s.current_period_end.map(|t| t.and_utc()),
+            trial_ends_at: s.trial_ends_at.map(utc),
+            current_period_end: s.current_period_end.map(utc),
             cancel_at_period_end: s.cancel_at_period_end,
-            canceled_at: s.canceled_at.map(|t| t.and_utc()),
+            canceled_at: s.canceled_at.map(utc),
             stripe_subscription_id: s.stripe_subscription_id.clone(),
-            created_at: s.created_at.and_utc(),
+            created_at: utc(s.created_at),
         }
     }
 }
