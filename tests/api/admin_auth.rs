@@ -96,7 +96,35 @@ async fn admin_key_use_is_recorded(backend: Backend) {
     assert_eq!(stored.last_used_at, Some(app.clock.now_utc().naive_utc()));
 }
 
+async fn bodies_must_be_json(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.admin_key().await;
+
+    let text = app
+        .client
+        .post(app.url("/v1/admin/publishers"))
+        .bearer_auth(&key)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"slug": "daily", "name": "Daily"}"#)
+        .send()
+        .await
+        .expect("request");
+    let broken = app
+        .client
+        .post(app.url("/v1/admin/publishers"))
+        .bearer_auth(&key)
+        .header("Content-Type", "application/json")
+        .body(r#"{"slug": "daily", "#)
+        .send()
+        .await
+        .expect("request");
+
+    assert_eq!(problem(text).await.0, 415);
+    assert_eq!(problem(broken).await.1, "malformed_json");
+}
+
 both_backends!(
+    bodies_must_be_json,
     bad_admin_keys_all_answer_invalid_api_key,
     the_key_is_checked_before_the_body,
     publisher_keys_and_member_tokens_are_forbidden,
