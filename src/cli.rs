@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::auth::api_keys::{create as create_key, KeyKind};
+use crate::auth::admin_keys;
 use crate::config::Settings;
 use crate::startup::{open_database, Application};
 
@@ -48,6 +48,10 @@ pub enum AdminKeyAction {
         #[arg(long)]
         name: String,
     },
+    /// List admin keys (never their secrets), with last use and revocation.
+    List,
+    /// Revoke an admin key by its id (`key_…`).
+    Revoke { id: String },
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -61,30 +65,14 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             open_database(&settings).await?;
             println!("migrations applied");
         }
-        Command::AdminKey {
-            action: AdminKeyAction::Create { name },
-        } => {
+        Command::AdminKey { action } => {
             let db = open_database(&settings).await?;
-            let text = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+            let out = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
                 let mut conn = db.pool.get()?;
-                let now = chrono::Utc::now();
-                let (key, text) = crate::db::write_transaction(&mut conn, |c| {
-                    let created = create_key(c, KeyKind::Admin, None, &name, now)?;
-                    crate::db::audit::record(
-                        c,
-                        "cli",
-                        "admin_key.create",
-                        &created.0.id,
-                        &serde_json::json!({ "name": name }),
-                        now.naive_utc(),
-                    )?;
-                    Ok::<_, crate::error::ApiError>(created)
-                })?;
-                eprintln!("created admin key {} ({})", key.id, key.name);
-                Ok(text)
+                admin_key_command(&mut conn, action, chrono::Utc::now())
             })
             .await??;
-            println!("{text}");
+            print!("{out}");
         }
         Command::SigningKey {
             action: SigningKeyAction::Rotate,
@@ -99,4 +87,25 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs an `admin-key` subcommand and answers what to print on stdout; a
+/// new key's text is a line of its own.
+pub fn admin_key_command(
+    conn: &mut crate::db::DbConnection,
+    action: AdminKeyAction,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<String> {
+    match action {
+        AdminKeyAction::Create { name } => {
+            let (key, text) = admin_keys::create(conn, &name, now)?;
+            eprintln!("created admin key {} ({})", key.id, key.name);
+            Ok(format!("{text}\n"))
+        }
+        AdminKeyAction::List => Ok(admin_keys::format_table(&admin_keys::list(conn)?)),
+        AdminKeyAction::Revoke { id } => {
+            let key = admin_keys::revoke(conn, &id, now)?;
+            Ok(format!("revoked {}\n", key.id))
+        }
+    }
 }

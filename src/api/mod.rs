@@ -1,11 +1,14 @@
 //! HTTP handlers, one file per resource, and the route table that both
 //! registers them and is checked against `openapi.yaml`.
 
+pub mod admin;
 pub mod grants;
 pub mod health;
 pub mod json;
 pub mod me;
 pub mod members;
+pub mod pagination;
+pub mod plans;
 pub mod sessions;
 pub mod subscriptions;
 pub mod trials;
@@ -66,6 +69,54 @@ pub fn routes() -> Vec<RouteDef> {
             "/v1/admin/members/{id}/grants/{subscription_id}",
             grants::revoke
         ),
+        // Public catalogue and admin API (issue 3).
+        route!(GET, "/v1/plans", plans::list),
+        route!(POST, "/v1/admin/publishers", admin::publishers::create),
+        route!(GET, "/v1/admin/publishers", admin::publishers::list),
+        route!(GET, "/v1/admin/publishers/{slug}", admin::publishers::show),
+        route!(
+            PATCH,
+            "/v1/admin/publishers/{slug}",
+            admin::publishers::update
+        ),
+        route!(
+            POST,
+            "/v1/admin/publishers/{slug}/keys",
+            admin::publisher_keys::create
+        ),
+        route!(
+            GET,
+            "/v1/admin/publishers/{slug}/keys",
+            admin::publisher_keys::list
+        ),
+        route!(
+            POST,
+            "/v1/admin/publishers/{slug}/keys/{key_id}/revoke",
+            admin::publisher_keys::revoke
+        ),
+        route!(POST, "/v1/admin/plans", admin::plans::create),
+        route!(GET, "/v1/admin/plans", admin::plans::list),
+        route!(GET, "/v1/admin/plans/{code}", admin::plans::show),
+        route!(PATCH, "/v1/admin/plans/{code}", admin::plans::update),
+        route!(DELETE, "/v1/admin/plans/{code}", admin::plans::delete),
+        route!(
+            POST,
+            "/v1/admin/plans/{code}/archive",
+            admin::plans::archive
+        ),
+        route!(GET, "/v1/admin/members", admin::members::list),
+        route!(GET, "/v1/admin/members/{id}", admin::members::show),
+        route!(
+            POST,
+            "/v1/admin/members/{id}/disable",
+            admin::members::disable
+        ),
+        route!(
+            POST,
+            "/v1/admin/members/{id}/enable",
+            admin::members::enable
+        ),
+        route!(GET, "/v1/admin/audit", admin::audit::list),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Credentials: passwords, member tokens, refresh-token sessions, API keys,
 //! and the extractors handlers use to require them.
 
+pub mod admin_keys;
 pub mod api_keys;
 pub mod extractors;
 pub mod passwords;

@@ -67,3 +67,23 @@ pub fn list(
     }
     query.load(conn)
 }
+
+/// Up to `limit` keys of one publisher in id order, after the cursor id.
+pub fn page_for_publisher(
+    conn: &mut DbConnection,
+    publisher_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ApiKey>> {
+    let mut query = api_keys::table
+        .filter(api_keys::kind.eq("publisher"))
+        .filter(api_keys::publisher_id.eq(publisher_id))
+        .order(api_keys::id)
+        .limit(limit)
+        .select(ApiKey::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(api_keys::id.gt(after));
+    }
+    query.load(conn)
+}

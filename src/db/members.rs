@@ -66,3 +66,29 @@ pub fn set_status(
         .set((members::status.eq(status), members::updated_at.eq(now)))
         .execute(conn)
 }
+
+/// Up to `limit` members in id order after the cursor id, whose email
+/// contains `email_part` (already lower-cased; `%` and `_` match literally).
+pub fn search(
+    conn: &mut DbConnection,
+    email_part: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Member>> {
+    let mut query = members::table
+        .order(members::id)
+        .limit(limit)
+        .select(Member::as_select())
+        .into_boxed();
+    if let Some(part) = email_part {
+        let escaped = part
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(members::email.like(format!("%{escaped}%")).escape('\\'));
+    }
+    if let Some(after) = after {
+        query = query.filter(members::id.gt(after));
+    }
+    query.load(conn)
+}

@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{plan_publishers, plans, publishers};
+use super::schema::{plan_publishers, plans};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -94,16 +94,75 @@ pub fn all_scopes(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>>
         .load(conn)
 }
 
-/// (plan id, publisher slug) for the given plans' scopes, for showing a
-/// member which titles their plans cover.
+/// Writes every column an admin may change (not `id`, `code`, `status`,
+/// `created_at`).
+pub fn update(conn: &mut DbConnection, plan: &Plan) -> QueryResult<usize> {
+    diesel::update(plans::table.find(&plan.id))
+        .set((
+            plans::name.eq(&plan.name),
+            plans::description.eq(&plan.description),
+            plans::price.eq(plan.price),
+            plans::currency.eq(&plan.currency),
+            plans::billing_interval.eq(&plan.billing_interval),
+            plans::trial_days.eq(plan.trial_days),
+            plans::trial_requires_card.eq(plan.trial_requires_card),
+            plans::all_publishers.eq(plan.all_publishers),
+            plans::stripe_price_id.eq(&plan.stripe_price_id),
+            plans::updated_at.eq(plan.updated_at),
+        ))
+        .execute(conn)
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(plans::table.find(id))
+        .set((plans::status.eq(status), plans::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Deletes a plan and its scope rows. A subscription referencing the plan
+/// makes the database refuse (foreign key), whatever was read before.
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(plan_publishers::table.filter(plan_publishers::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(plans::table.find(id)).execute(conn)
+}
+
+/// Up to `limit` plans in id order after the cursor id; only active ones
+/// when `active_only`.
+pub fn page(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+    active_only: bool,
+) -> QueryResult<Vec<Plan>> {
+    let mut query = plans::table
+        .order(plans::id)
+        .limit(limit)
+        .select(Plan::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(plans::id.gt(after));
+    }
+    if active_only {
+        query = query.filter(plans::status.eq("active"));
+    }
+    query.load(conn)
+}
+
+/// (plan id, publisher slug) for the scopes of these plans, slug-ordered.
 pub fn scope_slugs(
     conn: &mut DbConnection,
-    plan_ids: &[String],
+    plan_ids: &[&str],
 ) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::publishers;
     plan_publishers::table
         .inner_join(publishers::table)
         .filter(plan_publishers::plan_id.eq_any(plan_ids))
-        .order((plan_publishers::plan_id, publishers::slug))
+        .order(publishers::slug)
         .select((plan_publishers::plan_id, publishers::slug))
         .load(conn)
 }

@@ -50,3 +50,44 @@ pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<Publisher>> {
         .select(Publisher::as_select())
         .load(conn)
 }
+
+/// Writes every column an admin may change (not `id`, `slug`,
+/// `created_at`).
+pub fn update(conn: &mut DbConnection, publisher: &Publisher) -> QueryResult<usize> {
+    diesel::update(publishers::table.find(&publisher.id))
+        .set((
+            publishers::name.eq(&publisher.name),
+            publishers::default_access.eq(&publisher.default_access),
+            publishers::meter_limit_anonymous.eq(publisher.meter_limit_anonymous),
+            publishers::meter_limit_registered.eq(publisher.meter_limit_registered),
+            publishers::meter_period.eq(&publisher.meter_period),
+            publishers::allowed_origins.eq(&publisher.allowed_origins),
+            publishers::updated_at.eq(publisher.updated_at),
+        ))
+        .execute(conn)
+}
+
+/// Up to `limit` publishers in id order, after the cursor id.
+pub fn page(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Publisher>> {
+    let mut query = publishers::table
+        .order(publishers::id)
+        .limit(limit)
+        .select(Publisher::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(publishers::id.gt(after));
+    }
+    query.load(conn)
+}
+
+/// The publishers with these slugs (missing slugs are simply absent).
+pub fn find_by_slugs(conn: &mut DbConnection, slugs: &[&str]) -> QueryResult<Vec<Publisher>> {
+    publishers::table
+        .filter(publishers::slug.eq_any(slugs))
+        .select(Publisher::as_select())
+        .load(conn)
+}

@@ -57,10 +57,10 @@ pub fn load(
 /// The member's subscriptions with their plans' codes and scopes.
 pub fn held(conn: &mut DbConnection, member_id: &str) -> diesel::QueryResult<Vec<Held>> {
     let rows = subscriptions::for_member_with_plans(conn, member_id)?;
-    let scoped: Vec<String> = rows
+    let scoped: Vec<&str> = rows
         .iter()
         .filter(|(_, _, all)| !all)
-        .map(|(sub, _, _)| sub.plan_id.clone())
+        .map(|(sub, _, _)| sub.plan_id.as_str())
         .collect();
     let mut slugs: HashMap<String, Vec<String>> = HashMap::new();
     for (plan_id, slug) in plans::scope_slugs(conn, &scoped)? {

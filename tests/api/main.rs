@@ -3,6 +3,14 @@
 mod helpers;
 
 mod abuse;
+mod admin_audit;
+mod admin_auth;
+mod admin_cli;
+mod admin_keys;
+mod admin_members;
+mod admin_plans;
+mod admin_publishers;
+mod admin_support;
 mod bodies;
 mod faults;
 mod forge;
