@@ -50,6 +50,7 @@ impl Application {
             .await??
         };
         let passwords = PasswordHasher::new(&settings)?;
+        let stripe = crate::billing::from_settings(&settings)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -60,6 +61,7 @@ impl Application {
             passwords,
             api_keys: Default::default(),
             clock,
+            stripe,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());

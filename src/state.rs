@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
+use crate::billing::StripeApi;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub api_keys: ApiKeyCache,
     pub clock: Arc<dyn Clock>,
+    /// `None` when no Stripe secret key is configured.
+    pub stripe: Option<StripeApi>,
 }
 
 impl AppState {

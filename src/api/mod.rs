@@ -1,11 +1,13 @@
 //! HTTP handlers, one file per resource, and the route table that both
 //! registers them and is checked against `openapi.yaml`.
 
+pub mod billing;
 pub mod health;
 pub mod me;
 pub mod members;
 pub mod sessions;
 pub mod views;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +46,14 @@ pub fn routes() -> Vec<RouteDef> {
         route!(POST, "/v1/sessions/refresh", sessions::refresh),
         route!(DELETE, "/v1/sessions/current", sessions::sign_out),
         route!(GET, "/v1/me", me::show),
+        route!(POST, "/v1/me/checkout", billing::checkout),
+        route!(POST, "/v1/me/billing-portal", billing::portal),
+        route!(
+            POST,
+            "/v1/admin/plans/{code}/stripe-sync",
+            billing::stripe_sync
+        ),
+        route!(POST, "/v1/webhooks/stripe", webhooks::stripe),
     ]
 }
 

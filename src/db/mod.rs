@@ -4,12 +4,14 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
 pub mod members;
 pub mod plans;
 pub mod publishers;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;
+pub mod stripe_events;
 pub mod subscriptions;
 
 use std::time::Duration;
