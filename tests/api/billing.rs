@@ -143,7 +143,10 @@ async fn checkout_carries_the_trial_only_when_eligible(backend: Backend) {
     start_local_trial(&app, &member_id, trial_end).await;
     checkout_url(&app, &token).await;
     app.clock.advance(Duration::days(11));
-    let token = app.sign_in("reader@example.com", PASSWORD).await.access_token;
+    let token = app
+        .sign_in("reader@example.com", PASSWORD)
+        .await
+        .access_token;
     checkout_url(&app, &token).await;
 
     // Assert
