@@ -2,20 +2,18 @@
 
 //! A local stand-in for Stripe: it answers the calls Kiosk makes, honours
 //! idempotency keys the way Stripe does (same key, same answer), and
-//! records every request. Plus helpers that sign webhook payloads.
+//! records every request.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use hmac::{Hmac, Mac};
 use kiosk::config::Secret;
 use serde_json::{json, Value};
-use sha2::Sha256;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::helpers::{spawn_app_with, Backend, ClockExt, TestApp};
+use crate::helpers::{spawn_app_with, Backend, TestApp};
 
 pub const WEBHOOK_SECRET: &str = "whsec_kiosk_test_secret";
 
@@ -158,116 +156,4 @@ pub async fn spawn_billing_app(backend: Backend, fake: &FakeStripe) -> TestApp {
         settings.stripe_api_base = base;
     })
     .await
-}
-
-/// `v1` signature of `body` at `t` under `secret`, as Stripe computes it.
-pub fn v1_signature(secret: &str, t: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{t}.{body}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// A valid `Stripe-Signature` header for `body` signed now.
-pub fn stripe_signature(app: &TestApp, body: &str) -> String {
-    let t = app.clock.now_utc().timestamp();
-    format!("t={t},v1={}", v1_signature(WEBHOOK_SECRET, t, body))
-}
-
-pub async fn post_webhook(app: &TestApp, body: &str, signature: Option<&str>) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url("/v1/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .body(body.to_owned());
-    if let Some(signature) = signature {
-        request = request.header("Stripe-Signature", signature);
-    }
-    request.send().await.expect("request")
-}
-
-/// Posts `event` signed with the test secret; returns status and body.
-pub async fn deliver(app: &TestApp, event: &Value) -> (u16, Value) {
-    let body = event.to_string();
-    let response = post_webhook(app, &body, Some(&stripe_signature(app, &body))).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-pub fn event(id: &str, kind: &str, created: i64, object: Value) -> Value {
-    json!({
-        "id": id,
-        "object": "event",
-        "type": kind,
-        "created": created,
-        "livemode": false,
-        "data": { "object": object },
-    })
-}
-
-/// A subscription object in the current API shape (period end on items).
-pub fn subscription(id: &str, customer: &str, status: &str, price: &str, period_end: i64) -> Value {
-    json!({
-        "id": id,
-        "object": "subscription",
-        "customer": customer,
-        "status": status,
-        "cancel_at_period_end": false,
-        "canceled_at": null,
-        "trial_end": null,
-        "metadata": {},
-        "items": { "object": "list", "data": [
-            { "id": "si_1", "current_period_end": period_end, "price": { "id": price } }
-        ]},
-    })
-}
-
-/// Sets a plan's Stripe price id.
-pub async fn price_plan(app: &TestApp, plan_id: &str, price_id: &str) {
-    let (plan_id, price_id) = (plan_id.to_owned(), price_id.to_owned());
-    app.with_conn(move |conn| {
-        use diesel::prelude::*;
-        use kiosk::db::schema::plans;
-        diesel::update(plans::table.find(plan_id))
-            .set(plans::stripe_price_id.eq(price_id))
-            .execute(conn)
-            .expect("price plan")
-    })
-    .await;
-}
-
-/// Links a member to a Stripe customer.
-pub async fn link_customer(app: &TestApp, member_id: &str, customer_id: &str) {
-    let (member_id, customer_id) = (member_id.to_owned(), customer_id.to_owned());
-    app.with_conn(move |conn| {
-        use diesel::prelude::*;
-        use kiosk::db::schema::members;
-        diesel::update(members::table.find(member_id))
-            .set(members::stripe_customer_id.eq(customer_id))
-            .execute(conn)
-            .expect("link customer")
-    })
-    .await;
-}
-
-pub async fn stripe_event_row(
-    app: &TestApp,
-    id: &str,
-) -> Option<kiosk::db::stripe_events::StripeEvent> {
-    let id = id.to_owned();
-    app.with_conn(move |conn| kiosk::db::stripe_events::find(conn, &id).expect("query"))
-        .await
-}
-
-pub async fn stripe_event_count(app: &TestApp) -> i64 {
-    app.with_conn(|conn| kiosk::db::stripe_events::count(conn).expect("count"))
-        .await
-}
-
-pub async fn subscription_row(
-    app: &TestApp,
-    stripe_id: &str,
-) -> Option<kiosk::db::subscriptions::Subscription> {
-    let id = stripe_id.to_owned();
-    app.with_conn(move |conn| kiosk::db::billing::by_stripe_id(conn, &id).expect("query"))
-        .await
 }
