@@ -46,6 +46,16 @@ async fn billing_is_503_without_stripe(backend: Backend) {
             .status(),
         200
     );
+    // A secret key alone does not open the webhook.
+    let keyed = crate::helpers::spawn_app_with(backend, |s| {
+        s.stripe_secret_key = kiosk::config::Secret::new("sk_test_kiosk");
+    })
+    .await;
+    let webhook = keyed
+        .post_json("/v1/webhooks/stripe", &json!({"id": "evt_1"}))
+        .await;
+    assert_eq!(webhook.status(), 503);
+    assert_eq!(problem_code(webhook).await, "billing_not_configured");
 }
 
 async fn portal_needs_a_billing_account(backend: Backend) {

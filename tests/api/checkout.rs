@@ -195,8 +195,33 @@ async fn unreachable_stripe_is_502(backend: Backend) {
     assert_eq!(problem_code(response).await, "billing_unavailable");
 }
 
+async fn concurrent_checkouts_share_one_customer(backend: Backend) {
+    // Arrange
+    let fake = FakeStripe::start().await;
+    let app = spawn_billing_app(backend, &fake).await;
+    let (member_id, token) = member_and_plan(&app, 0).await;
+
+    // Act
+    let (a, b) = tokio::join!(checkout_url(&app, &token), checkout_url(&app, &token));
+
+    // Assert
+    assert!(a.starts_with("https://checkout.stripe.test/") && b.starts_with("https://"));
+    let sessions = fake.requests("POST", "/v1/checkout/sessions").await;
+    let customers: std::collections::BTreeSet<_> = sessions
+        .iter()
+        .map(|s| form(s)["customer"].clone())
+        .collect();
+    assert_eq!(customers.len(), 1, "both sessions use one customer");
+    let stored = app
+        .with_conn(move |conn| kiosk::db::members::find(conn, &member_id).expect("query"))
+        .await
+        .and_then(|m| m.stripe_customer_id);
+    assert_eq!(stored, customers.into_iter().next());
+}
+
 both_backends!(
     checkout_creates_the_customer_once,
+    concurrent_checkouts_share_one_customer,
     checkout_carries_the_trial_only_when_eligible,
     checkout_rejects_bad_requests,
     stripe_outage_is_502_and_the_retry_makes_no_second_customer,

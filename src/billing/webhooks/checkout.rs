@@ -31,11 +31,21 @@ pub(super) fn completed(
         },
         (None, None) => return Ok(Processed::only(Outcome::Unmatched)),
     };
-    if let (None, Some(customer)) = (&member.stripe_customer_id, &session.customer) {
-        if db::member_by_customer(conn, customer)?.is_some() {
-            return Ok(Processed::only(Outcome::Unmatched));
+    match (&member.stripe_customer_id, &session.customer) {
+        (None, Some(customer)) => {
+            // A customer already linked to someone else is for a human.
+            if db::member_by_customer(conn, customer)?.is_some() {
+                return Ok(Processed::only(Outcome::Unmatched));
+            }
+            db::link_customer(conn, &member.id, customer, now)?;
         }
-        db::link_customer(conn, &member.id, customer, now)?;
+        (Some(held), Some(customer)) if held != customer => {
+            tracing::warn!(
+                member_id = %member.id,
+                "a Checkout completed with another Stripe customer than the member's; keeping the member's"
+            );
+        }
+        _ => {}
     }
     let Some(stripe_id) = &session.subscription else {
         return Ok(Processed::applied(&member.id));
