@@ -50,6 +50,7 @@ impl Application {
             .await??
         };
         let passwords = PasswordHasher::new(&settings)?;
+        let stripe = crate::billing::from_settings(&settings)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -61,6 +62,7 @@ impl Application {
             api_keys: Default::default(),
             limits: crate::auth::rate_limit::Limits::from_settings(&settings),
             clock,
+            stripe,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());

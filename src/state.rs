@@ -6,6 +6,7 @@ use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
+use crate::billing::StripeApi;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub api_keys: ApiKeyCache,
     pub limits: Limits,
     pub clock: Arc<dyn Clock>,
+    /// `None` when no Stripe secret key is configured.
+    pub stripe: Option<StripeApi>,
 }
 
 impl AppState {

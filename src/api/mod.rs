@@ -2,6 +2,7 @@
 //! registers them and is checked against `openapi.yaml`.
 
 pub mod admin;
+pub mod billing;
 pub mod grants;
 pub mod health;
 pub mod json;
@@ -13,6 +14,7 @@ pub mod sessions;
 pub mod subscriptions;
 pub mod trials;
 pub mod views;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 
@@ -117,6 +119,14 @@ pub fn routes() -> Vec<RouteDef> {
             admin::members::enable
         ),
         route!(GET, "/v1/admin/audit", admin::audit::list),
+        route!(POST, "/v1/me/checkout", billing::checkout),
+        route!(POST, "/v1/me/billing-portal", billing::portal),
+        route!(
+            POST,
+            "/v1/admin/plans/{code}/stripe-sync",
+            billing::stripe_sync
+        ),
+        route!(POST, "/v1/webhooks/stripe", webhooks::stripe),
     ]
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
 pub mod lifecycle_events;
 pub mod members;
 pub mod plans;
@@ -11,6 +12,7 @@ pub mod publishers;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;
+pub mod stripe_events;
 pub mod subscriptions;
 pub mod trials;
 

@@ -1,0 +1,79 @@
+//! `POST /v1/webhooks/stripe`: Stripe's events, verified against the raw
+//! body before anything is read from it, then applied exactly once.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::billing::webhooks::{self, WebhookError};
+use crate::billing::{events, signature, webhook_secret};
+use crate::db::write_transaction;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Stripe's events stay well below this; it bounds what an unsigned caller
+/// can make the server read.
+const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
+pub async fn stripe(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let secret = webhook_secret(&state)?;
+    let raw = read_body(payload).await?;
+    let header = req
+        .headers()
+        .get("Stripe-Signature")
+        .and_then(|v| v.to_str().ok());
+    signature::verify(header, &raw, secret, state.now()).map_err(|reason| {
+        tracing::warn!(%reason, "rejected a Stripe webhook");
+        ApiError::bad_request(
+            "invalid_signature",
+            "The Stripe-Signature header does not verify this body.",
+        )
+    })?;
+    let event = events::parse(&raw).map_err(|d| ApiError::bad_request("malformed_event", d))?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let now = state.now();
+    let (id, kind) = (event.id.clone(), event.kind.clone());
+    let result = state
+        .db
+        .run(move |conn| {
+            Ok(write_transaction(conn, |conn| {
+                webhooks::process(conn, &event, &text, now)
+            }))
+        })
+        .await?;
+    let outcome = match result {
+        Ok(processed) => {
+            if let Some(member_id) = &processed.member_id {
+                state.member_changed(member_id).await;
+            }
+            processed.outcome.as_str()
+        }
+        Err(WebhookError::Duplicate) => "duplicate",
+        Err(WebhookError::Failed(e)) => return Err(e),
+    };
+    tracing::info!(event_id = %id, event_type = %kind, outcome, "Stripe event");
+    Ok(HttpResponse::Ok().json(json!({ "received": true, "outcome": outcome })))
+}
+
+async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("bad_request", "The request body could not be read.")
+        })?;
+        if body.len() + chunk.len() > MAX_EVENT_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

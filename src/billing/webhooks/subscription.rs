@@ -1,0 +1,144 @@
+//! `customer.subscription.*`: Stripe's subscription state, applied unless
+//! Kiosk holds a newer one.
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+
+use super::{concurrent_change, end_trial_if_paid, naive, Outcome, Processed, WebhookError};
+use crate::billing::events::{Event, StripeSubscription};
+use crate::db::billing::{self as db, StripeState};
+use crate::db::subscriptions::{self, Subscription};
+use crate::db::{is_unique_violation, members, plans, DbConnection};
+use crate::domain::billing::{supersedes, Held};
+use crate::domain::ids::new_id;
+
+pub(super) fn changed(
+    conn: &mut DbConnection,
+    event: &Event,
+    now: NaiveDateTime,
+) -> Result<Processed, WebhookError> {
+    let Some(sub) = StripeSubscription::read(&event.object) else {
+        return Ok(Processed::only(Outcome::Unmatched));
+    };
+    let is_created = event.kind == "customer.subscription.created";
+    let plan_id = plan_for(conn, &sub)?;
+    let state = |plan_id: String| StripeState {
+        plan_id,
+        status: sub.status.clone(),
+        trial_ends_at: sub.trial_end.and_then(naive),
+        current_period_end: sub.current_period_end.and_then(naive),
+        cancel_at_period_end: sub.cancel_at_period_end,
+        canceled_at: sub.canceled_at.and_then(naive),
+        stripe_event_at: Some(event.created),
+        updated_at: now,
+    };
+    if let Some(row) = db::by_stripe_id(conn, &sub.id)? {
+        let held = Held {
+            status: &row.status,
+            event_at: row.stripe_event_at,
+        };
+        if !supersedes(held, &sub.status, event.created, is_created) {
+            return Ok(Processed::only(Outcome::Stale));
+        }
+        let new = state(plan_id.unwrap_or_else(|| row.plan_id.clone()));
+        if db::replace_state(conn, &row, &new)? == 0 {
+            return Err(concurrent_change());
+        }
+        end_trial_if_paid(conn, &row.member_id, &new.status, now)?;
+        return Ok(Processed::applied(&row.member_id));
+    }
+    let (Some(member_id), Some(plan_id)) = (member_for(conn, &sub)?, plan_id) else {
+        return Ok(Processed::only(Outcome::Unmatched));
+    };
+    let new = state(plan_id);
+    let row = Subscription {
+        id: new_id("sub"),
+        member_id: member_id.clone(),
+        plan_id: new.plan_id.clone(),
+        source: "stripe".into(),
+        status: new.status.clone(),
+        trial_ends_at: new.trial_ends_at,
+        current_period_end: new.current_period_end,
+        cancel_at_period_end: new.cancel_at_period_end,
+        canceled_at: new.canceled_at,
+        stripe_subscription_id: Some(sub.id.clone()),
+        stripe_event_at: new.stripe_event_at,
+        created_at: now,
+        updated_at: now,
+    };
+    subscriptions::insert(conn, &row).map_err(|e| {
+        if is_unique_violation(&e) {
+            concurrent_change()
+        } else {
+            e.into()
+        }
+    })?;
+    end_trial_if_paid(conn, &member_id, &row.status, now)?;
+    Ok(Processed::applied(&member_id))
+}
+
+/// The plan by the subscription's price, else by the plan code Kiosk put in
+/// its metadata.
+fn plan_for(
+    conn: &mut DbConnection,
+    sub: &StripeSubscription,
+) -> Result<Option<String>, WebhookError> {
+    if let Some(price) = &sub.price_id {
+        if let Some(plan) = db::plan_by_price(conn, price)? {
+            return Ok(Some(plan.id));
+        }
+    }
+    match &sub.plan_code {
+        Some(code) => Ok(plans::find_by_code(conn, code)?.map(|p| p.id)),
+        None => Ok(None),
+    }
+}
+
+/// The member by Stripe customer, else by the member id Kiosk put in the
+/// metadata when that member has no other customer.
+fn member_for(
+    conn: &mut DbConnection,
+    sub: &StripeSubscription,
+) -> Result<Option<String>, WebhookError> {
+    if let Some(customer) = &sub.customer {
+        if let Some(member) = db::member_by_customer(conn, customer)? {
+            return Ok(Some(member.id));
+        }
+    }
+    let Some(id) = &sub.member_id else {
+        return Ok(None);
+    };
+    Ok(members::find(conn, id)?
+        .filter(|m| m.stripe_customer_id.is_none() || m.stripe_customer_id == sub.customer)
+        .map(|m| m.id))
+}
+
+pub(super) fn trial_will_end(
+    conn: &mut DbConnection,
+    event: &Event,
+    now: NaiveDateTime,
+) -> Result<Processed, WebhookError> {
+    let processed = changed(conn, event, now)?;
+    let row = match StripeSubscription::read(&event.object) {
+        Some(sub) => db::by_stripe_id(conn, &sub.id)?,
+        None => None,
+    };
+    let Some(row) = row else {
+        return Ok(processed);
+    };
+    let lifecycle = db::NewLifecycleEvent {
+        id: new_id("lev"),
+        kind: "trial_will_end".into(),
+        member_id: row.member_id.clone(),
+        subscription_id: Some(row.id.clone()),
+        dedupe_key: format!("stripe:{}", event.id),
+        payload: json!({
+            "stripe_subscription_id": row.stripe_subscription_id,
+            "trial_ends_at": row.trial_ends_at.map(|t| t.and_utc()),
+        })
+        .to_string(),
+        occurred_at: now,
+    };
+    db::insert_lifecycle_event(conn, &lifecycle)?;
+    Ok(Processed::applied(&row.member_id))
+}
