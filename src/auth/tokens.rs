@@ -168,7 +168,7 @@ fn load_keyset(
         write_transaction(conn, |c| signing_keys::insert(c, &row))?;
         rows = signing_keys::visible(conn, cutoff)?;
     }
-    keyset_from_rows(&rows)
+    keyset_from_rows(&rows, now)
 }
 
 /// Adds a new current key and retires the others (they stay in the JWKS for
@@ -196,11 +196,24 @@ fn generate_key(now: DateTime<Utc>) -> anyhow::Result<SigningKeyRow> {
     })
 }
 
-fn keyset_from_rows(rows: &[SigningKeyRow]) -> anyhow::Result<KeySet> {
-    let current = rows
-        .iter()
-        .find(|r| r.retired_at.is_none())
-        .ok_or_else(|| anyhow::anyhow!("no current signing key"))?;
+/// A new key is published (JWKS, verification) at once but signs only once
+/// it is older than this: longer than the 30 s reload interval, so every
+/// replica knows a key before any replica signs with it.
+pub const KEY_ACTIVATION_DELAY_SECS: i64 = 60;
+
+/// The key to sign with: the newest one published long enough ago, or,
+/// when none is (keys younger than the delay), the oldest: the one every
+/// replica is likeliest to know.
+fn signing_row(rows: &[SigningKeyRow], now: DateTime<Utc>) -> Option<&SigningKeyRow> {
+    let active_before = (now - Duration::seconds(KEY_ACTIVATION_DELAY_SECS)).naive_utc();
+    rows.iter()
+        .filter(|r| r.created_at <= active_before)
+        .max_by_key(|r| (r.created_at, r.kid.clone()))
+        .or_else(|| rows.iter().min_by_key(|r| (r.created_at, r.kid.clone())))
+}
+
+fn keyset_from_rows(rows: &[SigningKeyRow], now: DateTime<Utc>) -> anyhow::Result<KeySet> {
+    let current = signing_row(rows, now).ok_or_else(|| anyhow::anyhow!("no signing key"))?;
     let seed: [u8; 32] = URL_SAFE_NO_PAD
         .decode(&current.private_key)?
         .try_into()

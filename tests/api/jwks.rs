@@ -94,12 +94,32 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
         .reload(&app.state.db, now)
         .await
         .expect("reload");
+    let published = app
+        .sign_in("reader@example.com", "correct horse battery")
+        .await;
+    let published_set = jwks(&app).await;
+    // Past the activation delay, the new key signs.
+    app.clock.advance(Duration::seconds(
+        kiosk::auth::tokens::KEY_ACTIVATION_DELAY_SECS + 1,
+    ));
+    let active_at = app.clock.now_utc();
+    app.state
+        .keys
+        .reload(&app.state.db, active_at)
+        .await
+        .expect("reload");
     let after = app
         .sign_in("reader@example.com", "correct horse battery")
         .await;
     let set = jwks(&app).await;
 
     assert_ne!(old_kid, new_kid);
+    assert_eq!(
+        header_of(&published.access_token)["kid"],
+        old_kid.as_str(),
+        "a new key is published before it signs"
+    );
+    assert!(kids(&published_set).contains(&new_kid));
     assert_eq!(header_of(&after.access_token)["kid"], new_kid.as_str());
     assert_eq!(
         app.get_bearer("/v1/me", &before.access_token)
@@ -142,22 +162,37 @@ async fn replicas_share_signing_keys(backend: Backend) {
     let new_kid = first
         .with_conn(move |conn| kiosk::auth::tokens::rotate(conn, now).expect("rotate"))
         .await;
-    // What the periodic reloader does on every replica.
+    // What the periodic reloader does on every replica: the second replica
+    // reloads once, right after the rotation, and learns the new key.
     second
         .state
         .keys
         .reload(&second.state.db, now)
         .await
         .expect("reload");
-    let from_second = second
+    // Later the first replica reloads past the activation delay and signs
+    // with the new key; the second verifies it without reloading again.
+    first.clock.advance(Duration::seconds(
+        kiosk::auth::tokens::KEY_ACTIVATION_DELAY_SECS + 1,
+    ));
+    second.clock.advance(Duration::seconds(
+        kiosk::auth::tokens::KEY_ACTIVATION_DELAY_SECS + 1,
+    ));
+    let later = first.clock.now_utc();
+    first
+        .state
+        .keys
+        .reload(&first.state.db, later)
+        .await
+        .expect("reload");
+    let from_first = first
         .sign_in("reader@example.com", "correct horse battery")
         .await;
+    let new_token_on_second = second.get_bearer("/v1/me", &from_first.access_token).await;
 
     assert_eq!(on_second.status(), 200);
-    assert_eq!(
-        header_of(&from_second.access_token)["kid"],
-        new_kid.as_str()
-    );
+    assert_eq!(header_of(&from_first.access_token)["kid"], new_kid.as_str());
+    assert_eq!(new_token_on_second.status(), 200);
     assert!(kids(&jwks(&second).await).contains(&new_kid));
 }
 
