@@ -1,9 +1,12 @@
 //! HTTP handlers, one file per resource, and the route table that both
 //! registers them and is checked against `openapi.yaml`.
 
+pub mod access;
+pub mod articles;
 pub mod health;
 pub mod me;
 pub mod members;
+pub mod metrics;
 pub mod sessions;
 pub mod views;
 
@@ -44,6 +47,23 @@ pub fn routes() -> Vec<RouteDef> {
         route!(POST, "/v1/sessions/refresh", sessions::refresh),
         route!(DELETE, "/v1/sessions/current", sessions::sign_out),
         route!(GET, "/v1/me", me::show),
+        route!(GET, "/metrics", metrics::render),
+        route!(PUT, "/v1/articles/{article_id}", articles::put),
+        route!(GET, "/v1/articles/{article_id}", articles::show),
+        route!(DELETE, "/v1/articles/{article_id}", articles::delete),
+        route!(POST, "/v1/articles/batch", articles::batch),
+        route!(POST, "/v1/access/check", access::check),
+        route!(POST, "/v1/access/check-batch", access::check_batch),
+        route!(
+            GET,
+            "/v1/publishers/{slug}/articles/{article_id}/access",
+            access::front_end
+        ),
+        route!(
+            OPTIONS,
+            "/v1/publishers/{slug}/articles/{article_id}/access",
+            access::preflight
+        ),
     ]
 }
 

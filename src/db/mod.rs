@@ -3,8 +3,11 @@
 //! `&mut DbConnection` so they compose inside one transaction.
 
 pub mod api_keys;
+pub mod articles;
 pub mod audit;
+pub mod entitlements;
 pub mod members;
+pub mod meters;
 pub mod plans;
 pub mod publishers;
 pub mod schema;

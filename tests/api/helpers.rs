@@ -86,6 +86,18 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The same database for another replica; only the original removes
+    /// it when dropped.
+    pub fn share(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            pg_name: None,
+            _dir: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_name {
@@ -359,6 +371,7 @@ impl TestApp {
             kiosk::db::publishers::insert(conn, &publisher).expect("insert publisher")
         })
         .await;
+        self.state.catalogue_changed().await;
         id
     }
 
@@ -389,6 +402,7 @@ impl TestApp {
             kiosk::db::plans::insert(conn, &plan, &scope).expect("insert plan")
         })
         .await;
+        self.state.catalogue_changed().await;
         id
     }
 }

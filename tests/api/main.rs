@@ -2,8 +2,14 @@
 
 mod helpers;
 
+mod access;
+mod articles;
+mod front_end;
 mod health;
 mod members;
+mod meters;
 mod openapi;
+mod paywall;
+mod replicas;
 mod sessions;
 mod tokens;
