@@ -65,6 +65,9 @@ pub struct Settings {
     pub grace_days: i64,
     pub meter_limit_anonymous: i32,
     pub meter_limit_registered: i32,
+    /// Commit concurrent new metered reads together (see
+    /// `access::group_commit`).
+    pub meter_group_commit: bool,
     pub sweep_interval_secs: u64,
     pub log_format: String,
     pub stripe_secret_key: Secret,
@@ -96,6 +99,7 @@ impl Default for Settings {
             grace_days: 7,
             meter_limit_anonymous: 3,
             meter_limit_registered: 5,
+            meter_group_commit: true,
             sweep_interval_secs: 60,
             log_format: "pretty".into(),
             stripe_secret_key: Secret::default(),

@@ -10,6 +10,7 @@ use anyhow::Context;
 use chrono::Duration;
 use tracing_actix_web::TracingLogger;
 
+use crate::access::group_commit::MeterWriter;
 use crate::api;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
@@ -54,6 +55,11 @@ impl Application {
         let caches = load_caches(&db, &settings).await?;
         crate::api::metrics::install();
         let passwords = PasswordHasher::new(&settings)?;
+        let meter_writer = if settings.meter_group_commit {
+            Some(MeterWriter::start(&db)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -65,6 +71,7 @@ impl Application {
             api_keys: Default::default(),
             clock,
             caches,
+            meter_writer,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());

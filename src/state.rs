@@ -3,6 +3,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use diesel::RunQueryDsl;
 
+use crate::access::group_commit::MeterWriter;
 use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
@@ -23,6 +24,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The hot path's memory (catalogue, articles, members, tokens).
     pub caches: Arc<Caches>,
+    /// Group commit of new metered reads (`meter_group_commit`); without
+    /// it each read commits on its own.
+    pub meter_writer: Option<MeterWriter>,
 }
 
 impl AppState {

@@ -2,6 +2,7 @@
 //! it can, the database on a miss), records a new metered read durably,
 //! and shapes the answer.
 
+pub mod group_commit;
 pub mod publishers;
 pub mod reader;
 pub mod view;
@@ -83,10 +84,15 @@ pub async fn check(
             let key = meter_key(state, publisher, subject);
             let limit = meter_limit(publisher, reader);
             let (article, now) = (article_id.as_str().to_owned(), state.now().naive_utc());
-            let recorded = state
-                .db
-                .write(move |conn| Ok(meters::record(conn, &key, &article, limit, now)?))
-                .await?;
+            let recorded = match &state.meter_writer {
+                Some(writer) => writer.record(key, article, limit, now).await?,
+                None => {
+                    state
+                        .db
+                        .write(move |conn| Ok(meters::record(conn, &key, &article, limit, now)?))
+                        .await?
+                }
+            };
             let (used, already_read) = match recorded {
                 Recorded::AlreadyRead { used } => (used, true),
                 Recorded::Counted { used } | Recorded::Exhausted { used } => (used, false),

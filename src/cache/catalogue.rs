@@ -159,3 +159,79 @@ impl CatalogueCache {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalogue);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDateTime;
+
+    use super::*;
+
+    fn publisher(id: &str) -> Publisher {
+        Publisher {
+            id: id.into(),
+            slug: format!("slug-{id}"),
+            name: id.into(),
+            default_access: "metered".into(),
+            meter_limit_anonymous: 3,
+            meter_limit_registered: 5,
+            meter_period: "week".into(),
+            allowed_origins: r#"["https://a.example"]"#.into(),
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+
+    fn plan(code: &str, price: i64, trial_days: i32, card: bool, all: bool, status: &str) -> Plan {
+        Plan {
+            id: format!("pln_{code}"),
+            code: code.into(),
+            name: code.into(),
+            description: String::new(),
+            price,
+            currency: "EUR".into(),
+            billing_interval: "month".into(),
+            trial_days,
+            trial_requires_card: card,
+            all_publishers: all,
+            status: status.into(),
+            stripe_price_id: None,
+            stripe_product_id: None,
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn offers_prefer_all_publisher_plans_then_the_cheapest() {
+        let plans = vec![
+            plan("solo-cheap", 100, 14, false, false, "active"),
+            plan("all-dear", 900, 0, false, true, "active"),
+            plan("all-card", 500, 30, true, true, "active"),
+            plan("all-old", 50, 7, false, true, "archived"),
+            plan("all-trial", 700, 14, false, true, "active"),
+        ];
+        let scopes = HashMap::from([(
+            "pln_solo-cheap".to_owned(),
+            HashSet::from(["pub_a".to_owned()]),
+        )]);
+        let catalogue = Catalogue::build(vec![publisher("pub_a")], plans, scopes);
+
+        let a = catalogue.publisher("pub_a").expect("publisher");
+        assert_eq!(a.trial_offer, Some(("all-trial".to_owned(), 14)));
+        assert_eq!(a.subscribe_offer.as_deref(), Some("all-card"));
+        assert_eq!(a.default_access, AccessLevel::Metered);
+        assert_eq!(a.meter_period, MeterPeriod::Week);
+        assert!(a.allows_origin("https://a.example"));
+        assert!(!a.allows_origin("https://b.example"));
+        assert!(catalogue.publisher_by_slug("slug-pub_a").is_some());
+        assert!(catalogue
+            .plan("pln_solo-cheap")
+            .expect("plan")
+            .covers("pub_a"));
+        assert!(!catalogue
+            .plan("pln_solo-cheap")
+            .expect("plan")
+            .covers("pub_b"));
+        assert!(catalogue.plan("pln_all-old").expect("plan").covers("pub_b"));
+    }
+}

@@ -2,8 +2,8 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{Backend, ClockExt};
-use crate::paywall::{paywall, subscribe, PASSWORD};
+use crate::helpers::Backend;
+use crate::paywall::{paywall, paywall_with, subscribe, Paywall, PASSWORD};
 
 async fn a_visitor_reads_up_to_the_limit_and_rereads_free(backend: Backend) {
     let pw = paywall(backend).await;
@@ -88,7 +88,14 @@ async fn a_zero_limit_meter_allows_nothing(backend: Backend) {
 }
 
 async fn parallel_new_reads_at_the_limit_let_exactly_one_through(backend: Backend) {
-    let pw = paywall(backend).await;
+    exactly_one_through(paywall(backend).await).await;
+}
+
+async fn without_group_commit_too(backend: Backend) {
+    exactly_one_through(paywall_with(backend, |s| s.meter_group_commit = false).await).await;
+}
+
+async fn exactly_one_through(pw: Paywall) {
     pw.set_meter(3, 5, "month").await;
     for i in 0..12 {
         pw.put_article(&format!("m{i}"), "metered").await;
@@ -124,7 +131,6 @@ async fn parallel_new_reads_at_the_limit_let_exactly_one_through(backend: Backen
     assert_eq!(allowed, 1, "{answers:?}");
     assert_eq!(reads, 3);
     assert_eq!(used, 3);
-    let _ = pw.app.clock.now_utc();
 }
 
 both_backends!(
@@ -133,4 +139,5 @@ both_backends!(
     the_meter_resets_with_the_period,
     a_zero_limit_meter_allows_nothing,
     parallel_new_reads_at_the_limit_let_exactly_one_through,
+    without_group_commit_too,
 );

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use kiosk::db::schema::{publishers, subscriptions, trial_ledger};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Backend, ClockExt, TestApp};
+use kiosk::config::Settings;
+
+use crate::helpers::{spawn_app, spawn_app_with, Backend, ClockExt, TestApp};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -20,6 +22,10 @@ pub struct Paywall {
 pub async fn paywall(backend: Backend) -> Paywall {
     let app = spawn_app(backend).await;
     on(app).await
+}
+
+pub async fn paywall_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Paywall {
+    on(spawn_app_with(backend, configure).await).await
 }
 
 /// The publisher `the-daily` (3 anonymous / 5 registered reads a month,
