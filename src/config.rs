@@ -77,6 +77,9 @@ pub struct Settings {
     pub meter_limit_registered: i32,
     /// How often the lifecycle sweeper runs; 0 turns it off (another
     /// replica sweeps, or tests sweep by hand).
+    /// Commit concurrent new metered reads together (see
+    /// `access::group_commit`).
+    pub meter_group_commit: bool,
     pub sweep_interval_secs: u64,
     pub log_format: String,
     pub stripe_secret_key: Secret,
@@ -113,6 +116,7 @@ impl Default for Settings {
             grace_days: 7,
             meter_limit_anonymous: 3,
             meter_limit_registered: 5,
+            meter_group_commit: true,
             sweep_interval_secs: 60,
             log_format: "pretty".into(),
             stripe_secret_key: Secret::default(),

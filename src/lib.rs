@@ -1,8 +1,10 @@
 //! Kiosk: paywall and subscription entitlements for news publishers.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod billing;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

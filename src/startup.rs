@@ -10,12 +10,15 @@ use anyhow::Context;
 use chrono::Duration;
 use tracing_actix_web::TracingLogger;
 
+use crate::access::group_commit::MeterWriter;
 use crate::api;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
+use crate::cache::catalogue::Catalogue;
+use crate::cache::{listener, Caches};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::state::AppState;
 
 pub struct Application {
@@ -49,8 +52,15 @@ impl Application {
             })
             .await??
         };
+        let caches = load_caches(&db, &settings).await?;
+        crate::api::metrics::install();
         let passwords = PasswordHasher::new(&settings)?;
         let stripe = crate::billing::from_settings(&settings)?;
+        let meter_writer = if settings.meter_group_commit {
+            Some(MeterWriter::start(&db)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -63,6 +73,8 @@ impl Application {
             limits: crate::auth::rate_limit::Limits::from_settings(&settings),
             clock,
             stripe,
+            caches,
+            meter_writer,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());
@@ -99,6 +111,28 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
         Ok(db)
     })
     .await?
+}
+
+/// The catalogue read at start; on PostgreSQL, the listener that applies
+/// other replicas' invalidations.
+async fn load_caches(db: &Db, settings: &Settings) -> anyhow::Result<Arc<Caches>> {
+    let caches = Arc::new(Caches::default());
+    let (db, url, weak) = (
+        db.clone(),
+        settings.database_url.trim().to_owned(),
+        Arc::downgrade(&caches),
+    );
+    let loaded = caches.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = db.pool.get()?;
+        if db.backend == Backend::Postgres {
+            listener::start(url, weak)?;
+        }
+        loaded.catalogue.replace(Catalogue::load(&mut conn)?);
+        Ok(())
+    })
+    .await??;
+    Ok(caches)
 }
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {

@@ -1,15 +1,20 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use diesel::RunQueryDsl;
 
+use crate::access::group_commit::MeterWriter;
 use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
 use crate::billing::StripeApi;
+use crate::cache::catalogue::Catalogue;
+use crate::cache::{Caches, Invalidation, CHANNEL};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
+use crate::domain::access::AccessLevel;
 
 /// What every handler shares; held in `web::Data`.
 pub struct AppState {
@@ -22,6 +27,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// `None` when no Stripe secret key is configured.
     pub stripe: Option<StripeApi>,
+    /// The hot path's memory (catalogue, articles, members, tokens).
+    pub caches: Arc<Caches>,
+    /// Group commit of new metered reads (`meter_group_commit`); without
+    /// it each read commits on its own.
+    pub meter_writer: Option<MeterWriter>,
 }
 
 impl AppState {
@@ -56,14 +66,96 @@ impl AppState {
         Duration::days(self.settings.refresh_token_ttl_days)
     }
 
+    pub fn grace(&self) -> Duration {
+        Duration::days(self.settings.grace_days)
+    }
+
     /// Call after committing any write that changes what a member may read
     /// (subscription created, changed or ended; member disabled), so cached
     /// entitlements on every replica are dropped.
     pub async fn member_changed(&self, member_id: &str) {
-        let _ = member_id;
+        let invalidation = Invalidation::Member(member_id.to_owned());
+        self.caches.forget(&invalidation);
+        self.publish(invalidation).await;
     }
 
     /// Call after committing a change to publishers or plans, so every
     /// replica reloads its catalogue.
-    pub async fn catalogue_changed(&self) {}
+    pub async fn catalogue_changed(&self) {
+        let caches = self.caches.clone();
+        let reloaded = self
+            .db
+            .run(move |conn| {
+                caches.catalogue.replace(Catalogue::load(conn)?);
+                Ok(())
+            })
+            .await;
+        if let Err(e) = reloaded {
+            tracing::warn!(error = %e, "could not reload the catalogue");
+        }
+        self.publish(Invalidation::Catalogue).await;
+    }
+
+    /// Call after committing an article write: this replica caches the new
+    /// level (`None`: deleted), the others forget theirs.
+    pub async fn article_changed(
+        &self,
+        publisher_id: &str,
+        article_id: &str,
+        access: Option<AccessLevel>,
+    ) {
+        self.articles_changed(publisher_id, vec![(article_id.to_owned(), access)])
+            .await;
+    }
+
+    /// `article_changed` for many articles, published in one round trip.
+    pub async fn articles_changed(
+        &self,
+        publisher_id: &str,
+        changes: Vec<(String, Option<AccessLevel>)>,
+    ) {
+        let mut invalidations = Vec::with_capacity(changes.len());
+        for (article_id, access) in changes {
+            let key = (publisher_id.to_owned(), article_id.clone());
+            match access {
+                Some(level) => self.caches.articles.insert(key, Some(level)),
+                None => self.caches.articles.remove(&key),
+            }
+            invalidations.push(Invalidation::Article {
+                publisher_id: publisher_id.to_owned(),
+                article_id,
+            });
+        }
+        self.publish_all(invalidations).await;
+    }
+
+    async fn publish(&self, invalidation: Invalidation) {
+        self.publish_all(vec![invalidation]).await;
+    }
+
+    /// Tells the other replicas (PostgreSQL only; SQLite is one replica).
+    /// A lost notification costs staleness, not correctness of the write,
+    /// so a failure is logged, not returned.
+    async fn publish_all(&self, invalidations: Vec<Invalidation>) {
+        if self.db.backend != crate::db::Backend::Postgres || invalidations.is_empty() {
+            return;
+        }
+        let sent = self
+            .db
+            .run(move |conn| {
+                if let DbConnection::Pg(pg) = conn {
+                    for invalidation in invalidations {
+                        diesel::sql_query("SELECT pg_notify($1, $2)")
+                            .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                            .bind::<diesel::sql_types::Text, _>(invalidation.payload())
+                            .execute(pg)?;
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "could not publish a cache invalidation");
+        }
+    }
 }

@@ -1,13 +1,16 @@
 //! HTTP handlers, one file per resource, and the route table that both
 //! registers them and is checked against `openapi.yaml`.
 
+pub mod access;
 pub mod admin;
+pub mod articles;
 pub mod billing;
 pub mod grants;
 pub mod health;
 pub mod json;
 pub mod me;
 pub mod members;
+pub mod metrics;
 pub mod pagination;
 pub mod plans;
 pub mod sessions;
@@ -127,6 +130,23 @@ pub fn routes() -> Vec<RouteDef> {
             billing::stripe_sync
         ),
         route!(POST, "/v1/webhooks/stripe", webhooks::stripe),
+        route!(GET, "/metrics", metrics::render),
+        route!(PUT, "/v1/articles/{article_id}", articles::put),
+        route!(GET, "/v1/articles/{article_id}", articles::show),
+        route!(DELETE, "/v1/articles/{article_id}", articles::delete),
+        route!(POST, "/v1/articles/batch", articles::batch),
+        route!(POST, "/v1/access/check", access::check),
+        route!(POST, "/v1/access/check-batch", access::check_batch),
+        route!(
+            GET,
+            "/v1/publishers/{slug}/articles/{article_id}/access",
+            access::front_end
+        ),
+        route!(
+            OPTIONS,
+            "/v1/publishers/{slug}/articles/{article_id}/access",
+            access::preflight
+        ),
     ]
 }
 

@@ -3,10 +3,13 @@
 //! `&mut DbConnection` so they compose inside one transaction.
 
 pub mod api_keys;
+pub mod articles;
 pub mod audit;
 pub mod billing;
+pub mod entitlements;
 pub mod lifecycle_events;
 pub mod members;
+pub mod meters;
 pub mod plans;
 pub mod publishers;
 pub mod schema;

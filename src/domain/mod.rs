@@ -1,12 +1,16 @@
 //! Pure types and rules: no I/O here.
 
 pub mod access;
+pub mod article;
 pub mod billing;
+pub mod coverage;
+pub mod decision;
 pub mod email;
 pub mod entitlement;
 pub mod ids;
 pub mod lifecycle;
 pub mod member_entitlements;
+pub mod meter;
 pub mod money;
 pub mod password;
 pub mod plan_terms;

@@ -117,7 +117,7 @@ async fn database_outage_answers_503_then_recovers_without_restart() {
 async fn an_exhausted_pool_answers_503_with_retry_after(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         s.db_pool_size = 1;
-        s.db_timeout_ms = 300;
+        s.db_timeout_ms = 1_000;
     })
     .await;
     let pool = app.state.db.pool.clone();

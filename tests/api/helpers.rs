@@ -89,6 +89,8 @@ impl TestDatabase {
 impl TestDatabase {
     /// The same database for a second server (another replica); dropping the
     /// share removes nothing.
+    /// The same database for another replica; only the original removes
+    /// it when dropped.
     pub fn share(&self) -> Self {
         Self {
             url: self.url.clone(),
@@ -373,6 +375,7 @@ impl TestApp {
             kiosk::db::publishers::insert(conn, &publisher).expect("insert publisher")
         })
         .await;
+        self.state.catalogue_changed().await;
         id
     }
 
@@ -403,6 +406,7 @@ impl TestApp {
             kiosk::db::plans::insert(conn, &plan, &scope).expect("insert plan")
         })
         .await;
+        self.state.catalogue_changed().await;
         id
     }
 }

@@ -13,7 +13,7 @@ fn openapi_documents_exactly_the_registered_routes() {
             .is_some_and(|v| v.starts_with("3.1")),
         "OpenAPI 3.1"
     );
-    let methods = ["get", "put", "post", "delete", "patch"];
+    let methods = ["get", "put", "post", "delete", "patch", "options"];
     let mut documented = BTreeSet::new();
     for (path, item) in spec["paths"].as_mapping().expect("paths") {
         let path = path.as_str().expect("path is text");

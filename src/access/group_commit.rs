@@ -1,0 +1,141 @@
+//! Group commit for new metered reads. Concurrent checks hand their read to
+//! a writer thread, which records everything waiting in one transaction and
+//! answers each check once it is committed: the read is still durable
+//! before the answer, but a burst of readers costs one commit, and SQLite
+//! writers never queue on its file lock.
+//!
+//! Each read keeps its own outcome (counted, already read, meter full): the
+//! reads of one batch run in order inside the transaction, so the guarded
+//! counter update sees the reads before it. If the batch fails as a whole,
+//! each read is retried in a transaction of its own, so one bad read cannot
+//! fail the others.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDateTime;
+use tokio::sync::oneshot;
+
+use crate::db::meters::{self, MeterKey, Recorded};
+use crate::db::{write_transaction, Backend, Db};
+use crate::error::{ApiError, ApiResult};
+
+/// Reads recorded in one transaction at most.
+const MAX_BATCH: usize = 256;
+
+struct ReadJob {
+    key: MeterKey,
+    article_id: String,
+    limit: i32,
+    now: NaiveDateTime,
+    reply: oneshot::Sender<ApiResult<Recorded>>,
+}
+
+pub struct MeterWriter {
+    jobs: Sender<ReadJob>,
+}
+
+impl MeterWriter {
+    /// One writer on SQLite (it has one write lock); a few on PostgreSQL,
+    /// whose commits can overlap. The threads end with the writer.
+    pub fn start(db: &Db) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel();
+        let queue = Arc::new(Mutex::new(queue));
+        let writers = match db.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 4,
+        };
+        for n in 0..writers {
+            let (db, queue) = (db.clone(), queue.clone());
+            std::thread::Builder::new()
+                .name(format!("kiosk-meter-writer-{n}"))
+                .spawn(move || write_loop(&db, &queue))?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Records a read (see `meters::record`), committed before it answers.
+    pub async fn record(
+        &self,
+        key: MeterKey,
+        article_id: String,
+        limit: i32,
+        now: NaiveDateTime,
+    ) -> ApiResult<Recorded> {
+        let (reply, answer) = oneshot::channel();
+        let job = ReadJob {
+            key,
+            article_id,
+            limit,
+            now,
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer stopped")))?;
+        answer
+            .await
+            .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer dropped a read")))?
+    }
+}
+
+fn write_loop(db: &Db, queue: &Mutex<Receiver<ReadJob>>) {
+    loop {
+        let batch = {
+            let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+            let Ok(first) = queue.recv() else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        commit(db, batch);
+    }
+}
+
+fn commit(db: &Db, batch: Vec<ReadJob>) {
+    let mut conn = match db.pool.get() {
+        Ok(conn) => conn,
+        Err(e) => {
+            let cause = e.to_string();
+            for job in batch {
+                let _ = job.reply.send(Err(ApiError::unavailable(anyhow::anyhow!(
+                    "no database connection: {cause}"
+                ))));
+            }
+            return;
+        }
+    };
+    let together = write_transaction(&mut conn, |c| {
+        batch
+            .iter()
+            .map(|j| meters::record(c, &j.key, &j.article_id, j.limit, j.now))
+            .collect::<diesel::QueryResult<Vec<_>>>()
+    });
+    match together {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.reply.send(Ok(outcome));
+            }
+        }
+        Err(e) if batch.len() == 1 => {
+            if let Some(job) = batch.into_iter().next() {
+                let _ = job.reply.send(Err(ApiError::from(e)));
+            }
+        }
+        Err(_) => {
+            for job in batch {
+                let alone = write_transaction(&mut conn, |c| {
+                    meters::record(c, &job.key, &job.article_id, job.limit, job.now)
+                });
+                let _ = job.reply.send(alone.map_err(ApiError::from));
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The hot path: gathers what the pure decision needs (from memory where
+//! it can, the database on a miss), records a new metered read durably,
+//! and shapes the answer.
+
+pub mod group_commit;
+pub mod publishers;
+pub mod reader;
+pub mod view;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::cache::catalogue::PublisherInfo;
+use crate::cache::members::Covered;
+use crate::db::articles;
+use crate::db::meters::{self, MeterKey, Recorded};
+use crate::domain::access::AccessLevel;
+use crate::domain::article::ArticleId;
+use crate::domain::decision::{decide, needs_meter, DecisionInput, MeterState, ReaderKind};
+use crate::error::ApiResult;
+use crate::state::AppState;
+use reader::Reader;
+use view::{ArticleRef, DecisionView, EntitlementView, MemberRef, MeterView};
+
+/// An article's access level: registered, else the publisher's default.
+pub async fn article_access(
+    state: &AppState,
+    publisher: &PublisherInfo,
+    article_id: &ArticleId,
+) -> ApiResult<AccessLevel> {
+    let key = (publisher.id.clone(), article_id.as_str().to_owned());
+    let level = match state.caches.articles.get(&key) {
+        Some(level) => level,
+        None => {
+            let epoch = state.caches.articles.epoch();
+            let (publisher_id, id) = key.clone();
+            let stored = state
+                .db
+                .run(move |conn| Ok(articles::access_of(conn, &publisher_id, &id)?))
+                .await?;
+            let level = stored.and_then(|raw| AccessLevel::parse(&raw, "access").ok());
+            state.caches.articles.insert_if_current(key, level, epoch);
+            level
+        }
+    };
+    Ok(level.unwrap_or(publisher.default_access))
+}
+
+fn meter_key(state: &AppState, publisher: &PublisherInfo, subject: String) -> MeterKey {
+    MeterKey {
+        publisher_id: publisher.id.clone(),
+        subject,
+        period: publisher.meter_period.key(state.now()),
+    }
+}
+
+fn meter_limit(publisher: &PublisherInfo, reader: &Reader) -> i32 {
+    if reader.kind == ReaderKind::Member {
+        publisher.meter_limit_registered
+    } else {
+        publisher.meter_limit_anonymous
+    }
+}
+
+fn covering(state: &AppState, publisher: &PublisherInfo, reader: &Reader) -> Option<Covered> {
+    let member = reader.member.as_ref()?;
+    let catalogue = state.caches.catalogue.get();
+    member.covering(&catalogue, &publisher.id, state.now(), state.grace())
+}
+
+/// Decides one article for one reader, recording the read when the meter
+/// allows a new one (durably, before the answer).
+pub async fn check(
+    state: &AppState,
+    publisher: &Arc<PublisherInfo>,
+    article_id: &ArticleId,
+    reader: &Reader,
+) -> ApiResult<DecisionView> {
+    let access = article_access(state, publisher, article_id).await?;
+    let covered = covering(state, publisher, reader);
+    let mut meter = None;
+    if needs_meter(access, reader.kind, covered.is_some()) {
+        if let Some(subject) = reader.meter_subject() {
+            let key = meter_key(state, publisher, subject);
+            let limit = meter_limit(publisher, reader);
+            let (article, now) = (article_id.as_str().to_owned(), state.now().naive_utc());
+            let recorded = match &state.meter_writer {
+                Some(writer) => writer.record(key, article, limit, now).await?,
+                None => {
+                    state
+                        .db
+                        .write(move |conn| Ok(meters::record(conn, &key, &article, limit, now)?))
+                        .await?
+                }
+            };
+            let (used, already_read) = match recorded {
+                Recorded::AlreadyRead { used } => (used, true),
+                Recorded::Counted { used } | Recorded::Exhausted { used } => (used, false),
+            };
+            meter = Some(MeterState {
+                used,
+                limit,
+                already_read,
+                resets_at: publisher.meter_period.resets_at(state.now()),
+            });
+        }
+    }
+    let view = build(publisher, article_id, reader, access, covered, meter);
+    crate::api::metrics::record_decision(&publisher.slug, view.reason, view.allowed);
+    Ok(view)
+}
+
+/// Decides many articles for one reader without recording anything: what
+/// each check would answer now.
+pub async fn preview(
+    state: &AppState,
+    publisher: &Arc<PublisherInfo>,
+    article_ids: &[ArticleId],
+    reader: &Reader,
+) -> ApiResult<Vec<DecisionView>> {
+    let mut levels = Vec::with_capacity(article_ids.len());
+    for id in article_ids {
+        levels.push(article_access(state, publisher, id).await?);
+    }
+    let covered = covering(state, publisher, reader);
+    let metered: Vec<String> = article_ids
+        .iter()
+        .zip(&levels)
+        .filter(|(_, level)| needs_meter(**level, reader.kind, covered.is_some()))
+        .map(|(id, _)| id.as_str().to_owned())
+        .collect();
+    let mut seen = (0, HashSet::new());
+    if let (false, Some(subject)) = (metered.is_empty(), reader.meter_subject()) {
+        let key = meter_key(state, publisher, subject);
+        seen = state
+            .db
+            .run(move |conn| {
+                Ok((
+                    meters::used(conn, &key)?,
+                    meters::already_read(conn, &key, &metered)?,
+                ))
+            })
+            .await?;
+    }
+    let limit = meter_limit(publisher, reader);
+    let resets_at = publisher.meter_period.resets_at(state.now());
+    Ok(article_ids
+        .iter()
+        .zip(levels)
+        .map(|(id, access)| {
+            let meter = Some(MeterState {
+                used: seen.0,
+                limit,
+                already_read: seen.1.contains(id.as_str()),
+                resets_at,
+            });
+            let mut view = build(publisher, id, reader, access, covered.clone(), meter);
+            if let Some(m) = view.meter.as_mut() {
+                // A preview counts nothing: show the meter as it stands.
+                m.used = seen.0;
+                m.remaining = (limit - seen.0).max(0);
+            }
+            view
+        })
+        .collect())
+}
+
+fn build(
+    publisher: &PublisherInfo,
+    article_id: &ArticleId,
+    reader: &Reader,
+    access: AccessLevel,
+    covered: Option<Covered>,
+    meter: Option<MeterState>,
+) -> DecisionView {
+    let trial_eligible = reader.member.as_ref().is_none_or(|m| m.trial_eligible);
+    let decision = decide(&DecisionInput {
+        access,
+        reader: reader.kind,
+        entitlement: covered.as_ref().map(|c| c.entitlement),
+        meter,
+        trial_eligible,
+        offers: publisher.offers(),
+    });
+    let shows_meter = needs_meter(access, reader.kind, covered.is_some());
+    let meter = meter.filter(|_| shows_meter).map(|m| {
+        let used = if decision.records_read {
+            m.used + 1
+        } else {
+            m.used
+        };
+        MeterView {
+            used,
+            limit: m.limit,
+            remaining: (m.limit - used).max(0),
+            resets_at: m.resets_at,
+        }
+    });
+    DecisionView {
+        allowed: decision.allowed,
+        reason: decision.reason.as_str(),
+        access,
+        article: ArticleRef {
+            publisher: publisher.slug.clone(),
+            id: article_id.as_str().to_owned(),
+        },
+        member: reader
+            .member_id
+            .as_ref()
+            .map(|id| MemberRef { id: id.to_string() }),
+        entitlement: covered.map(|c| EntitlementView {
+            plan: c.plan_code,
+            source: c.source,
+            ends_at: c.entitlement.ends_at,
+        }),
+        meter,
+        offer: decision.offer,
+        decision_token: None,
+    }
+}

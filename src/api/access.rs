@@ -1,0 +1,167 @@
+//! Access checks: publisher backends (`POST /v1/access/check`,
+//! `/check-batch`) and front ends (`GET /v1/publishers/{slug}/articles/
+//! {article_id}/access`, with CORS for the publisher's allowed origins).
+//!
+//! A request naming no reader (no member token, no visitor id) is answered
+//! for an anonymous reader; a member token that is present but bad is a 401.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::Deserialize;
+
+use crate::access::{self, publishers, reader};
+use crate::auth::api_keys::PublisherAuth;
+use crate::auth::extractors::bearer;
+use crate::cache::catalogue::PublisherInfo;
+use crate::domain::article::{ArticleId, VisitorId};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const MAX_BATCH_CHECK: usize = 100;
+pub const VISITOR_HEADER: &str = "Kiosk-Visitor-Id";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    pub article_id: String,
+    pub member_token: Option<String>,
+    pub visitor_id: Option<String>,
+    #[serde(default)]
+    pub with_token: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCheckRequest {
+    pub article_ids: Vec<String>,
+    pub member_token: Option<String>,
+    pub visitor_id: Option<String>,
+}
+
+fn visitor(raw: Option<&str>, field: &'static str) -> ApiResult<Option<VisitorId>> {
+    raw.map(|v| VisitorId::parse(v, field)).transpose()
+}
+
+pub async fn check(
+    state: web::Data<AppState>,
+    auth: PublisherAuth,
+    body: web::Json<CheckRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let article_id = ArticleId::parse(&body.article_id, "article_id")?;
+    let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
+    let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
+    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor).await?;
+    let mut view = access::check(&state, &publisher, &article_id, &reader).await?;
+    if body.with_token {
+        view.sign(&state, &reader.token_subject())?;
+    }
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Up to 100 articles (a listing page); records no reads.
+pub async fn check_batch(
+    state: web::Data<AppState>,
+    auth: PublisherAuth,
+    body: web::Json<BatchCheckRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    if body.article_ids.is_empty() || body.article_ids.len() > MAX_BATCH_CHECK {
+        return Err(ApiError::validation(
+            "article_ids",
+            format!("Ask about 1 to {MAX_BATCH_CHECK} articles at once."),
+        ));
+    }
+    let ids = body
+        .article_ids
+        .iter()
+        .map(|id| ArticleId::parse(id, "article_ids"))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
+    let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
+    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor).await?;
+    let decisions = access::preview(&state, &publisher, &ids, &reader).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "decisions": decisions })))
+}
+
+/// The front-end check: always signed, answered with CORS headers when the
+/// request comes from one of the publisher's allowed origins.
+pub async fn front_end(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (slug, article_id) = path.into_inner();
+    let publisher = publishers::by_slug(&state, &slug).await?;
+    let answer = front_end_decision(&state, &req, &publisher, &article_id).await;
+    let mut response = match answer {
+        Ok(response) => response,
+        Err(e) => e.error_response(),
+    };
+    allow_origin(&req, &publisher, &mut response);
+    Ok(response)
+}
+
+async fn front_end_decision(
+    state: &AppState,
+    req: &HttpRequest,
+    publisher: &std::sync::Arc<PublisherInfo>,
+    article_id: &str,
+) -> ApiResult<HttpResponse> {
+    let article_id = ArticleId::parse(article_id, "article_id")?;
+    let visitor_header = match req.headers().get(VISITOR_HEADER) {
+        Some(value) => Some(value.to_str().map_err(|_| {
+            ApiError::validation(VISITOR_HEADER, "The visitor id must be visible ASCII.")
+        })?),
+        None => None,
+    };
+    let visitor = visitor(visitor_header, VISITOR_HEADER)?;
+    let reader = reader::resolve(state, bearer(req)?, visitor).await?;
+    let mut view = access::check(state, publisher, &article_id, &reader).await?;
+    view.sign(state, &reader.token_subject())?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// CORS preflight for the front-end check.
+pub async fn preflight(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (slug, _) = path.into_inner();
+    let publisher = publishers::by_slug(&state, &slug).await?;
+    let mut response = HttpResponse::NoContent().finish();
+    if allow_origin(&req, &publisher, &mut response) {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Authorization, Kiosk-Visitor-Id"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+    }
+    Ok(response)
+}
+
+/// Adds `Access-Control-Allow-Origin` when the request's origin is one the
+/// publisher allows; answers whether it did.
+fn allow_origin(req: &HttpRequest, publisher: &PublisherInfo, response: &mut HttpResponse) -> bool {
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return false;
+    };
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|origin| publisher.allows_origin(origin));
+    if allowed {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    }
+    allowed
+}

@@ -1,0 +1,237 @@
+//! Publishers and plans in memory: read whole at start, replaced whole on
+//! `catalogue_changed` (here or, through NOTIFY, on another replica).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use diesel::QueryResult;
+
+use crate::db::plans::{self, Plan};
+use crate::db::publishers::{self, Publisher};
+use crate::db::DbConnection;
+use crate::domain::access::AccessLevel;
+use crate::domain::decision::OfferPlans;
+use crate::domain::meter::MeterPeriod;
+
+#[derive(Debug)]
+pub struct PublisherInfo {
+    pub id: String,
+    pub slug: String,
+    pub default_access: AccessLevel,
+    pub meter_limit_anonymous: i32,
+    pub meter_limit_registered: i32,
+    pub meter_period: MeterPeriod,
+    pub allowed_origins: Vec<String>,
+    /// The card-less trial plan to offer: (code, trial days).
+    pub trial_offer: Option<(String, i32)>,
+    pub subscribe_offer: Option<String>,
+}
+
+impl PublisherInfo {
+    pub fn offers(&self) -> OfferPlans<'_> {
+        OfferPlans {
+            trial: self
+                .trial_offer
+                .as_ref()
+                .map(|(code, days)| (code.as_str(), *days)),
+            subscribe: self.subscribe_offer.as_deref(),
+        }
+    }
+
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == origin)
+    }
+}
+
+#[derive(Debug)]
+pub struct PlanInfo {
+    pub code: String,
+    pub all_publishers: bool,
+    pub publishers: HashSet<String>,
+}
+
+impl PlanInfo {
+    /// A plan's scope decides which publishers its entitlement opens,
+    /// archived or not (existing subscribers keep what they bought).
+    pub fn covers(&self, publisher_id: &str) -> bool {
+        self.all_publishers || self.publishers.contains(publisher_id)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    by_id: HashMap<String, Arc<PublisherInfo>>,
+    by_slug: HashMap<String, Arc<PublisherInfo>>,
+    plans: HashMap<String, PlanInfo>,
+}
+
+impl Catalogue {
+    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
+        let all_plans = plans::list_all(conn)?;
+        let mut scopes: HashMap<String, HashSet<String>> = HashMap::new();
+        for (plan_id, publisher_id) in plans::all_scopes(conn)? {
+            scopes.entry(plan_id).or_default().insert(publisher_id);
+        }
+        let publishers = publishers::list_all(conn)?;
+        Ok(Self::build(publishers, all_plans, scopes))
+    }
+
+    fn build(
+        publishers: Vec<Publisher>,
+        all_plans: Vec<Plan>,
+        mut scopes: HashMap<String, HashSet<String>>,
+    ) -> Self {
+        let plan_infos: HashMap<String, PlanInfo> = all_plans
+            .iter()
+            .map(|p| {
+                let info = PlanInfo {
+                    code: p.code.clone(),
+                    all_publishers: p.all_publishers,
+                    publishers: scopes.remove(&p.id).unwrap_or_default(),
+                };
+                (p.id.clone(), info)
+            })
+            .collect();
+        // Offer order: all-publisher plans first, then the cheapest, then by code.
+        let mut offerable: Vec<&Plan> = all_plans.iter().filter(|p| p.status == "active").collect();
+        offerable.sort_by(|a, b| {
+            (!a.all_publishers, a.price, &a.code).cmp(&(!b.all_publishers, b.price, &b.code))
+        });
+        let mut catalogue = Self {
+            plans: plan_infos,
+            ..Self::default()
+        };
+        for p in publishers {
+            let covering = offerable.iter().filter(|plan| {
+                catalogue
+                    .plans
+                    .get(&plan.id)
+                    .is_some_and(|i| i.covers(&p.id))
+            });
+            let trial_offer = covering
+                .clone()
+                .find(|plan| plan.trial_days > 0 && !plan.trial_requires_card)
+                .map(|plan| (plan.code.clone(), plan.trial_days));
+            let subscribe_offer = covering.clone().next().map(|plan| plan.code.clone());
+            let info = Arc::new(PublisherInfo {
+                default_access: AccessLevel::ALL
+                    .into_iter()
+                    .find(|a| a.as_str() == p.default_access)
+                    .unwrap_or(AccessLevel::Premium),
+                meter_limit_anonymous: p.meter_limit_anonymous,
+                meter_limit_registered: p.meter_limit_registered,
+                meter_period: MeterPeriod::from_stored(&p.meter_period),
+                allowed_origins: serde_json::from_str(&p.allowed_origins).unwrap_or_default(),
+                trial_offer,
+                subscribe_offer,
+                id: p.id,
+                slug: p.slug,
+            });
+            catalogue.by_id.insert(info.id.clone(), info.clone());
+            catalogue.by_slug.insert(info.slug.clone(), info);
+        }
+        catalogue
+    }
+
+    pub fn publisher(&self, id: &str) -> Option<Arc<PublisherInfo>> {
+        self.by_id.get(id).cloned()
+    }
+
+    pub fn publisher_by_slug(&self, slug: &str) -> Option<Arc<PublisherInfo>> {
+        self.by_slug.get(slug).cloned()
+    }
+
+    pub fn plan(&self, id: &str) -> Option<&PlanInfo> {
+        self.plans.get(id)
+    }
+}
+
+/// The current catalogue, swapped whole on reload.
+#[derive(Default)]
+pub struct CatalogueCache(RwLock<Arc<Catalogue>>);
+
+impl CatalogueCache {
+    pub fn get(&self) -> Arc<Catalogue> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn replace(&self, catalogue: Catalogue) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalogue);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDateTime;
+
+    use super::*;
+
+    fn publisher(id: &str) -> Publisher {
+        Publisher {
+            id: id.into(),
+            slug: format!("slug-{id}"),
+            name: id.into(),
+            default_access: "metered".into(),
+            meter_limit_anonymous: 3,
+            meter_limit_registered: 5,
+            meter_period: "week".into(),
+            allowed_origins: r#"["https://a.example"]"#.into(),
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+
+    fn plan(code: &str, price: i64, trial_days: i32, card: bool, all: bool, status: &str) -> Plan {
+        Plan {
+            id: format!("pln_{code}"),
+            code: code.into(),
+            name: code.into(),
+            description: String::new(),
+            price,
+            currency: "EUR".into(),
+            billing_interval: "month".into(),
+            trial_days,
+            trial_requires_card: card,
+            all_publishers: all,
+            status: status.into(),
+            stripe_price_id: None,
+            stripe_product_id: None,
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn offers_prefer_all_publisher_plans_then_the_cheapest() {
+        let plans = vec![
+            plan("solo-cheap", 100, 14, false, false, "active"),
+            plan("all-dear", 900, 0, false, true, "active"),
+            plan("all-card", 500, 30, true, true, "active"),
+            plan("all-old", 50, 7, false, true, "archived"),
+            plan("all-trial", 700, 14, false, true, "active"),
+        ];
+        let scopes = HashMap::from([(
+            "pln_solo-cheap".to_owned(),
+            HashSet::from(["pub_a".to_owned()]),
+        )]);
+        let catalogue = Catalogue::build(vec![publisher("pub_a")], plans, scopes);
+
+        let a = catalogue.publisher("pub_a").expect("publisher");
+        assert_eq!(a.trial_offer, Some(("all-trial".to_owned(), 14)));
+        assert_eq!(a.subscribe_offer.as_deref(), Some("all-card"));
+        assert_eq!(a.default_access, AccessLevel::Metered);
+        assert_eq!(a.meter_period, MeterPeriod::Week);
+        assert!(a.allows_origin("https://a.example"));
+        assert!(!a.allows_origin("https://b.example"));
+        assert!(catalogue.publisher_by_slug("slug-pub_a").is_some());
+        assert!(catalogue
+            .plan("pln_solo-cheap")
+            .expect("plan")
+            .covers("pub_a"));
+        assert!(!catalogue
+            .plan("pln_solo-cheap")
+            .expect("plan")
+            .covers("pub_b"));
+        assert!(catalogue.plan("pln_all-old").expect("plan").covers("pub_b"));
+    }
+}

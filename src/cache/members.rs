@@ -1,0 +1,72 @@
+//! What the hot path keeps per member and per verified access token.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::db::entitlements::MemberSnapshot;
+use crate::db::subscriptions::Subscription;
+use crate::domain::coverage;
+use crate::domain::entitlement::{entitlement, Entitlement};
+
+use super::catalogue::Catalogue;
+
+/// A member as the decision needs them. Dropped from the cache by
+/// `member_changed` on every replica.
+#[derive(Debug)]
+pub struct MemberEntry {
+    pub active: bool,
+    pub trial_eligible: bool,
+    pub subscriptions: Vec<Subscription>,
+}
+
+impl From<MemberSnapshot> for MemberEntry {
+    fn from(s: MemberSnapshot) -> Self {
+        Self {
+            active: s.active,
+            trial_eligible: !s.trial_used,
+            subscriptions: s.subscriptions,
+        }
+    }
+}
+
+/// The entitlement answering for a publisher, with what the response shows.
+#[derive(Debug, Clone)]
+pub struct Covered {
+    pub entitlement: Entitlement,
+    pub plan_code: String,
+    pub source: String,
+}
+
+impl MemberEntry {
+    /// The member's best entitlement whose plan covers the publisher, as of
+    /// `now` (time decides: a trial ends on time whether or not anything
+    /// was written).
+    pub fn covering(
+        &self,
+        catalogue: &Catalogue,
+        publisher_id: &str,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Option<Covered> {
+        let candidates = self.subscriptions.iter().filter_map(|sub| {
+            let plan = catalogue.plan(&sub.plan_id)?;
+            if !plan.covers(publisher_id) {
+                return None;
+            }
+            entitlement(sub.state(), now, grace).map(|e| (e, (plan, sub)))
+        });
+        coverage::best(candidates).map(|(entitlement, (plan, sub))| Covered {
+            entitlement,
+            plan_code: plan.code.clone(),
+            source: sub.source.clone(),
+        })
+    }
+}
+
+/// A verified access token: whose, and until when.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    pub member_id: Arc<str>,
+    pub exp: i64,
+}

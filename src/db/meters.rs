@@ -1,0 +1,134 @@
+//! Metered reads: one row per (publisher, subject, period, article), and a
+//! per-subject counter whose guarded update (`used < limit`) keeps the limit
+//! under concurrency.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{meter_counters, meter_reads};
+use super::DbConnection;
+
+/// Which meter: a publisher, a subject (member or visitor) and a period.
+#[derive(Debug, Clone)]
+pub struct MeterKey {
+    pub publisher_id: String,
+    pub subject: String,
+    pub period: String,
+}
+
+/// What recording a read did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Read before this period: nothing counted. `used` is the count.
+    AlreadyRead { used: i32 },
+    /// A new read, counted; `used` is the count before it.
+    Counted { used: i32 },
+    /// The meter was full: nothing recorded. `used` is the count.
+    Exhausted { used: i32 },
+}
+
+/// Records a read of `article_id`. Must run inside one write transaction
+/// (`Db::write`): the read's insert, the counter's guarded increment and,
+/// when the meter is full, the read's removal commit or fail together.
+pub fn record(
+    conn: &mut DbConnection,
+    key: &MeterKey,
+    article_id: &str,
+    limit: i32,
+    now: NaiveDateTime,
+) -> QueryResult<Recorded> {
+    let read = (
+        meter_reads::publisher_id.eq(&key.publisher_id),
+        meter_reads::subject.eq(&key.subject),
+        meter_reads::period.eq(&key.period),
+        meter_reads::article_id.eq(article_id),
+        meter_reads::read_at.eq(now),
+    );
+    let counter = (
+        meter_counters::publisher_id.eq(&key.publisher_id),
+        meter_counters::subject.eq(&key.subject),
+        meter_counters::period.eq(&key.period),
+        meter_counters::used.eq(0),
+    );
+    let (new_read, _) = match conn {
+        DbConnection::Pg(c) => (
+            diesel::insert_into(meter_reads::table)
+                .values(read)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        ),
+        DbConnection::Sqlite(c) => (
+            diesel::insert_into(meter_reads::table)
+                .values(read)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        ),
+    };
+    if new_read == 0 {
+        return Ok(Recorded::AlreadyRead {
+            used: used(conn, key)?,
+        });
+    }
+    let counted = diesel::update(counter_row(key))
+        .filter(meter_counters::used.lt(limit))
+        .set(meter_counters::used.eq(meter_counters::used + 1))
+        .execute(conn)?;
+    let used = used(conn, key)?;
+    if counted == 0 {
+        diesel::delete(meter_reads::table.find((
+            &key.publisher_id,
+            &key.subject,
+            &key.period,
+            article_id,
+        )))
+        .execute(conn)?;
+        return Ok(Recorded::Exhausted { used });
+    }
+    Ok(Recorded::Counted { used: used - 1 })
+}
+
+type CounterRow<'a> = diesel::dsl::Find<meter_counters::table, (&'a str, &'a str, &'a str)>;
+
+fn counter_row(key: &MeterKey) -> CounterRow<'_> {
+    meter_counters::table.find((
+        key.publisher_id.as_str(),
+        key.subject.as_str(),
+        key.period.as_str(),
+    ))
+}
+
+/// Reads counted this period (0 when none).
+pub fn used(conn: &mut DbConnection, key: &MeterKey) -> QueryResult<i32> {
+    counter_row(key)
+        .select(meter_counters::used)
+        .first(conn)
+        .optional()
+        .map(Option::unwrap_or_default)
+}
+
+/// Which of these articles the subject read this period, without recording
+/// anything (for the batch check).
+pub fn already_read(
+    conn: &mut DbConnection,
+    key: &MeterKey,
+    article_ids: &[String],
+) -> QueryResult<HashSet<String>> {
+    meter_reads::table
+        .filter(meter_reads::publisher_id.eq(&key.publisher_id))
+        .filter(meter_reads::subject.eq(&key.subject))
+        .filter(meter_reads::period.eq(&key.period))
+        .filter(meter_reads::article_id.eq_any(article_ids))
+        .select(meter_reads::article_id)
+        .load(conn)
+        .map(|ids: Vec<String>| ids.into_iter().collect())
+}

@@ -1,0 +1,130 @@
+//! Meter periods: which period a read falls in, and when the meter resets.
+//! Periods are UTC calendar units, so every replica agrees on them.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeterPeriod {
+    /// Calendar month (the default).
+    Month,
+    /// ISO week, Monday to Sunday.
+    Week,
+    Day,
+}
+
+impl MeterPeriod {
+    /// Reads a stored period; anything unknown counts as a month, the
+    /// default, so a bad row never opens the meter wide.
+    pub fn from_stored(raw: &str) -> Self {
+        match raw {
+            "week" => Self::Week,
+            "day" => Self::Day,
+            _ => Self::Month,
+        }
+    }
+
+    /// The text that names the period `now` falls in (`2026-03`,
+    /// `2026-W11`, `2026-03-10`).
+    pub fn key(self, now: DateTime<Utc>) -> String {
+        match self {
+            Self::Month => format!("{:04}-{:02}", now.year(), now.month()),
+            Self::Week => {
+                let week = now.iso_week();
+                format!("{:04}-W{:02}", week.year(), week.week())
+            }
+            Self::Day => now.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// When the period `now` falls in ends: the start of the next one.
+    pub fn resets_at(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let today = now.date_naive();
+        let next = match self {
+            Self::Month => {
+                let (year, month) = if now.month() == 12 {
+                    (now.year() + 1, 1)
+                } else {
+                    (now.year(), now.month() + 1)
+                };
+                NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(today)
+            }
+            Self::Week => {
+                today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()))
+            }
+            Self::Day => today + Duration::days(1),
+        };
+        Utc.from_utc_datetime(&next.and_time(chrono::NaiveTime::MIN))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    #[test]
+    fn periods_and_resets() {
+        // (period, now, key, resets_at)
+        let rows = [
+            (
+                MeterPeriod::Month,
+                at(2026, 3, 10, 9),
+                "2026-03",
+                at(2026, 4, 1, 0),
+            ),
+            (
+                MeterPeriod::Month,
+                at(2026, 12, 31, 23),
+                "2026-12",
+                at(2027, 1, 1, 0),
+            ),
+            (
+                MeterPeriod::Month,
+                at(2026, 4, 1, 0),
+                "2026-04",
+                at(2026, 5, 1, 0),
+            ),
+            // 2026-03-10 is a Tuesday of ISO week 11.
+            (
+                MeterPeriod::Week,
+                at(2026, 3, 10, 9),
+                "2026-W11",
+                at(2026, 3, 16, 0),
+            ),
+            (
+                MeterPeriod::Week,
+                at(2026, 3, 16, 0),
+                "2026-W12",
+                at(2026, 3, 23, 0),
+            ),
+            // 2027-01-01 is a Friday in ISO week 53 of 2026.
+            (
+                MeterPeriod::Week,
+                at(2027, 1, 1, 5),
+                "2026-W53",
+                at(2027, 1, 4, 0),
+            ),
+            (
+                MeterPeriod::Day,
+                at(2026, 3, 10, 23),
+                "2026-03-10",
+                at(2026, 3, 11, 0),
+            ),
+        ];
+        for (period, now, key, resets) in rows {
+            assert_eq!(period.key(now), key, "{period:?} {now}");
+            assert_eq!(period.resets_at(now), resets, "{period:?} {now}");
+        }
+    }
+
+    #[test]
+    fn unknown_stored_period_is_a_month() {
+        assert_eq!(MeterPeriod::from_stored("fortnight"), MeterPeriod::Month);
+        assert_eq!(MeterPeriod::from_stored("week"), MeterPeriod::Week);
+    }
+}

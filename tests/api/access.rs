@@ -1,0 +1,301 @@
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{problem_code, Backend, ClockExt};
+use crate::paywall::{paywall, post_with_key, set_status, subscribe, use_trial, PASSWORD};
+
+async fn anonymous_readers_get_each_level_and_its_offer(backend: Backend) {
+    let pw = paywall(backend).await;
+    pw.put_article("free-one", "free").await;
+    pw.put_article("reg-one", "registered").await;
+    pw.put_article("paid-one", "premium").await;
+
+    let free = pw.check(json!({ "article_id": "free-one" })).await;
+    let registered = pw.check(json!({ "article_id": "reg-one" })).await;
+    let premium = pw.check(json!({ "article_id": "paid-one" })).await;
+    let unknown = pw.check(json!({ "article_id": "never-registered" })).await;
+
+    assert_eq!(free["allowed"], true);
+    assert_eq!(free["reason"], "free_article");
+    assert_eq!(free["offer"], Value::Null);
+    assert_eq!(free["member"], Value::Null);
+    assert_eq!(
+        free["article"],
+        json!({ "publisher": "the-daily", "id": "free-one" })
+    );
+    assert!(
+        free.get("decision_token").is_none(),
+        "made only when asked for"
+    );
+    assert_eq!(registered["allowed"], false);
+    assert_eq!(registered["reason"], "registration_required");
+    assert_eq!(registered["offer"]["action"], "sign_up");
+    assert_eq!(premium["reason"], "subscription_required");
+    assert_eq!(
+        premium["offer"],
+        json!({ "action": "start_trial", "plan": "all-access", "trial_days": 14 })
+    );
+    assert_eq!(unknown["access"], "premium");
+    assert_eq!(unknown["allowed"], false);
+}
+
+async fn members_get_what_their_subscription_covers(backend: Backend) {
+    let pw = paywall(backend).await;
+    pw.put_article("paid-one", "premium").await;
+    pw.put_article("reg-one", "registered").await;
+    let subscriber = pw.app.sign_up("sub@example.com", PASSWORD).await;
+    let newcomer = pw.app.sign_up("new@example.com", PASSWORD).await;
+    let lapsed = pw.app.sign_up("lapsed@example.com", PASSWORD).await;
+    let period_end = pw.app.clock.now_utc() + Duration::days(20);
+    subscribe(
+        &pw.app,
+        &subscriber.member_id,
+        &pw.plan_id,
+        "active",
+        Some(period_end),
+    )
+    .await;
+    use_trial(&pw.app, &lapsed.member_id, &pw.plan_id).await;
+
+    let paid = pw.check_member("paid-one", &subscriber.access_token).await;
+    let registered = pw.check_member("reg-one", &newcomer.access_token).await;
+    let new_paid = pw.check_member("paid-one", &newcomer.access_token).await;
+    let lapsed_paid = pw.check_member("paid-one", &lapsed.access_token).await;
+
+    assert_eq!(paid["allowed"], true);
+    assert_eq!(paid["reason"], "subscription");
+    assert_eq!(paid["member"]["id"], subscriber.member_id.as_str());
+    assert_eq!(paid["entitlement"]["plan"], "all-access");
+    assert_eq!(paid["entitlement"]["source"], "stripe");
+    assert_eq!(paid["entitlement"]["ends_at"], "2026-03-30T09:00:00Z");
+    assert_eq!(registered["reason"], "registered");
+    assert_eq!(registered["allowed"], true);
+    assert_eq!(new_paid["offer"]["action"], "start_trial");
+    assert_eq!(
+        lapsed_paid["offer"],
+        json!({ "action": "subscribe", "plan": "all-access", "trial_days": null })
+    );
+}
+
+async fn a_plans_scope_decides_which_publishers_it_opens(backend: Backend) {
+    let pw = paywall(backend).await;
+    let other = pw.app.seed_publisher("the-other").await;
+    let other_key = pw.app.publisher_key(&other).await;
+    let only_daily = pw
+        .app
+        .seed_plan("daily-only", 0, std::slice::from_ref(&pw.publisher_id))
+        .await;
+    let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
+    subscribe(&pw.app, &reader.member_id, &only_daily, "active", None).await;
+    let body = json!({ "article_id": "x", "member_token": reader.access_token });
+
+    let daily = pw.check(body.clone()).await;
+    let elsewhere = post_with_key(&pw.app, &other_key, "/v1/access/check", &body).await;
+    let elsewhere: Value = elsewhere.json().await.expect("json");
+
+    assert_eq!(daily["allowed"], true);
+    assert_eq!(daily["entitlement"]["plan"], "daily-only");
+    assert_eq!(elsewhere["allowed"], false);
+    assert_eq!(elsewhere["article"]["publisher"], "the-other");
+    assert_eq!(
+        elsewhere["offer"]["plan"], "all-access",
+        "the aggregator plan covers it"
+    );
+}
+
+async fn a_subscription_change_is_seen_at_once(backend: Backend) {
+    let pw = paywall(backend).await;
+    let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
+    let sub = subscribe(&pw.app, &reader.member_id, &pw.plan_id, "active", None).await;
+    let before = pw.check_member("x", &reader.access_token).await;
+
+    set_status(&pw.app, &reader.member_id, &sub, "unpaid").await;
+    let after = pw.check_member("x", &reader.access_token).await;
+
+    assert_eq!(before["allowed"], true);
+    assert_eq!(after["allowed"], false);
+    assert_eq!(after["reason"], "subscription_required");
+}
+
+async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
+    let pw = paywall(backend).await;
+    let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
+    let gone = pw.app.sign_up("gone@example.com", PASSWORD).await;
+    pw.check_member("x", &reader.access_token).await;
+    let gone_id = gone.member_id.clone();
+    let now = pw.app.clock.now_utc().naive_utc();
+    pw.app
+        .with_conn(move |conn| kiosk::db::members::set_status(conn, &gone_id, "disabled", now))
+        .await
+        .expect("disable");
+    pw.app.state.member_changed(&gone.member_id).await;
+
+    let garbage = pw
+        .check_response(json!({ "article_id": "x", "member_token": "x.y.z" }))
+        .await;
+    let key_as_token = pw
+        .check_response(json!({ "article_id": "x", "member_token": pw.key }))
+        .await;
+    let disabled = pw
+        .check_response(json!({ "article_id": "x", "member_token": gone.access_token }))
+        .await;
+    pw.app.clock.advance(Duration::minutes(16));
+    let expired = pw
+        .check_response(json!({ "article_id": "x", "member_token": reader.access_token }))
+        .await;
+
+    assert_eq!(garbage.status(), 401);
+    assert_eq!(problem_code(garbage).await, "token_invalid");
+    assert_eq!(key_as_token.status(), 401);
+    assert_eq!(disabled.status(), 401);
+    assert_eq!(problem_code(disabled).await, "token_invalid");
+    assert_eq!(expired.status(), 401);
+    assert_eq!(problem_code(expired).await, "token_expired");
+}
+
+async fn bad_check_input_is_422(backend: Backend) {
+    let pw = paywall(backend).await;
+    let cases = [
+        json!({ "article_id": "a".repeat(257) }),
+        json!({ "article_id": "" }),
+        json!({ "article_id": "tab\there" }),
+        json!({ "article_id": "x", "visitor_id": "v".repeat(257) }),
+        json!({ "article_id": "x", "visitor_id": "" }),
+        json!({ "article_id": "x", "member_id": "mem_x" }),
+        json!({ "visitor_id": "v1" }),
+        json!({ "article_id": 7 }),
+    ];
+    for body in cases {
+        let response = pw.check_response(body.clone()).await;
+        assert_eq!(response.status(), 422, "{body}");
+        assert_eq!(problem_code(response).await, "validation_failed");
+    }
+}
+
+async fn the_decision_token_verifies_with_the_jwks(backend: Backend) {
+    let pw = paywall(backend).await;
+    let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
+
+    let decision = pw
+        .check(
+            json!({ "article_id": "x", "member_token": reader.access_token, "with_token": true }),
+        )
+        .await;
+    let jwks: Value = pw
+        .app
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .expect("jwks");
+
+    let token = decision["decision_token"].as_str().expect("decision token");
+    let header = jsonwebtoken::decode_header(token).expect("header");
+    assert_eq!(header.typ.as_deref(), Some("kiosk-decision+jwt"));
+    let kid = header.kid.expect("kid");
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .expect("kid in the JWKS");
+    let key =
+        jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().expect("x")).expect("key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&["kiosk"]);
+    validation.validate_exp = false;
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .expect("verifies")
+        .claims;
+    assert_eq!(claims["sub"], reader.member_id.as_str());
+    assert_eq!(claims["pub"], "the-daily");
+    assert_eq!(claims["art"], "x");
+    assert_eq!(claims["access"], "premium");
+    assert_eq!(claims["allowed"], false);
+    assert_eq!(claims["reason"], "subscription_required");
+    assert_eq!(
+        claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat"),
+        300
+    );
+    assert!(claims["jti"].is_string());
+    assert_eq!(claims["iss"], "kiosk");
+}
+
+async fn check_batch_answers_a_listing_without_counting(backend: Backend) {
+    let pw = paywall(backend).await;
+    pw.put_article("m1", "metered").await;
+    pw.put_article("f1", "free").await;
+    let pw_ref = &pw;
+    let batch = |body: Value| async move {
+        post_with_key(&pw_ref.app, &pw_ref.key, "/v1/access/check-batch", &body).await
+    };
+    let ids: Vec<String> = (0..101).map(|i| format!("a{i}")).collect();
+
+    let first = batch(json!({ "article_ids": ["m1", "f1", "p1"], "visitor_id": "v1" })).await;
+    batch(json!({ "article_ids": ["m1"], "visitor_id": "v1" })).await;
+    let single = pw.check_visitor("m1", "v1").await;
+    let too_many = batch(json!({ "article_ids": ids })).await;
+    let empty = batch(json!({ "article_ids": [] })).await;
+    let bad_id = batch(json!({ "article_ids": ["ok", ""] })).await;
+
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.expect("json");
+    let decisions = first["decisions"].as_array().expect("decisions");
+    assert_eq!(decisions.len(), 3);
+    assert_eq!(decisions[0]["reason"], "metered");
+    assert_eq!(decisions[0]["meter"]["used"], 0, "a preview counts nothing");
+    assert_eq!(decisions[1]["reason"], "free_article");
+    assert_eq!(decisions[2]["reason"], "subscription_required");
+    assert!(decisions[0].get("decision_token").is_none());
+    assert_eq!(single["meter"]["used"], 1, "only the real check counted");
+    assert_eq!(too_many.status(), 422);
+    assert_eq!(empty.status(), 422);
+    assert_eq!(bad_id.status(), 422);
+}
+
+async fn decisions_are_counted_on_metrics(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let slug = format!("metrics-{}", uuid::Uuid::now_v7().simple());
+    let id = app.seed_publisher(&slug).await;
+    let key = app.publisher_key(&id).await;
+    let count = |text: &str| -> u64 {
+        text.lines()
+            .find(|l| {
+                l.starts_with("kiosk_access_decisions_total")
+                    && l.contains(&format!("publisher=\"{slug}\""))
+                    && l.contains("reason=\"subscription_required\"")
+                    && l.contains("allowed=\"false\"")
+            })
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let before = count(&app.get("/metrics").await.text().await.expect("text"));
+
+    for _ in 0..2 {
+        post_with_key(
+            &app,
+            &key,
+            "/v1/access/check",
+            &json!({ "article_id": "x" }),
+        )
+        .await;
+    }
+    let metrics = app.get("/metrics").await;
+
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.expect("text");
+    assert_eq!(count(&text), before + 2, "{text}");
+}
+
+both_backends!(
+    anonymous_readers_get_each_level_and_its_offer,
+    members_get_what_their_subscription_covers,
+    a_plans_scope_decides_which_publishers_it_opens,
+    a_subscription_change_is_seen_at_once,
+    bad_member_tokens_are_401_not_anonymous,
+    bad_check_input_is_422,
+    the_decision_token_verifies_with_the_jwks,
+    check_batch_answers_a_listing_without_counting,
+    decisions_are_counted_on_metrics,
+);
