@@ -70,7 +70,7 @@ async fn assert_unavailable(response: reqwest::Response) {
 /// Every pooled connection taken: readiness answers 503 within the bounded
 /// wait instead of hanging, and recovers as soon as connections return.
 async fn readyz_is_503_while_no_connection_can_be_had(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.db_timeout_ms = 300).await;
+    let app = spawn_app_with(backend, |s| s.db_timeout_ms = 1_000).await;
     let pool = app.state.db.pool.clone();
     let size = pool.max_size();
     let held = tokio::task::spawn_blocking(move || {
