@@ -37,9 +37,18 @@ async fn cancel_and_resume_reach_stripe_first(backend: Backend) {
     let (app, fake, member_id) = fixture(backend).await;
     let (token, id) = subscribed(&app).await;
 
-    // Act
+    let t = now_ts(&app);
+    let mut echo = subscription("sub_1", "cus_A", "active", "price_gold", t + 30 * DAY);
+    echo["cancel_at_period_end"] = json!(true);
+
+    // Act: cancel twice, Stripe's webhook for the change, then resume.
     let canceled = body(post(&app, &token, &id, "cancel").await, 200).await;
     let again = body(post(&app, &token, &id, "cancel").await, 200).await;
+    let echoed = deliver(
+        &app,
+        &event("evt_echo", "customer.subscription.updated", t + 1, echo),
+    )
+    .await;
     let resumed = body(post(&app, &token, &id, "resume").await, 200).await;
 
     // Assert
@@ -53,8 +62,13 @@ async fn cancel_and_resume_reach_stripe_first(backend: Backend) {
     assert_eq!(canceled["cancel_at_period_end"], true);
     assert_eq!(canceled["entitled"], true);
     assert_eq!(again, canceled);
+    assert_eq!(echoed.1["outcome"], "applied");
     assert_eq!(resumed["cancel_at_period_end"], false);
-    assert_eq!(app.event_kinds(&member_id).await, ["subscription.canceled"]);
+    assert_eq!(
+        app.event_kinds(&member_id).await,
+        ["subscription.canceled"],
+        "the webhook echoing a Kiosk cancel records nothing more"
+    );
 }
 
 async fn a_stripe_failure_changes_nothing(backend: Backend) {
