@@ -3,6 +3,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
@@ -56,9 +57,10 @@ pub async fn portal(
     state: web::Data<AppState>,
     auth: MemberAuth,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     billing::api(&state)?;
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
     let body: PortalBody = optional_json(&req, &body)?;
     let url = body
         .return_url
@@ -76,9 +78,10 @@ pub async fn stripe_sync(
     auth: AdminAuth,
     code: web::Path<String>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     billing::api(&state)?;
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
     let body: StripeSyncBody = optional_json(&req, &body)?;
     let how = match body.price_id {
         Some(raw) => catalogue::Sync::Link(
@@ -94,6 +97,26 @@ pub async fn stripe_sync(
 
 fn return_url(field: &'static str, raw: &str) -> ApiResult<ReturnUrl> {
     ReturnUrl::parse(raw).map_err(|d| ApiError::validation(field, format!("{field} {d}")))
+}
+
+/// The body, up to `limit` bytes; more is a problem+json 413 like every
+/// other route's (a bare `web::Bytes` answers its own plain-text 413).
+async fn read_body(mut payload: web::Payload, limit: usize) -> ApiResult<web::BytesMut> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("bad_request", "The request body could not be read.")
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large.",
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A JSON body that may be left out: empty means the defaults. Errors

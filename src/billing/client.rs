@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use stripe::{ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
+use stripe_billing::subscription::UpdateSubscription;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
 };
@@ -204,6 +205,18 @@ impl StripeApi {
             .recurring(CreatePriceRecurring::new(interval))
             .metadata(metadata(&[("plan", price.plan_code)]));
         Ok(self.send(&request, key).await?.id)
+    }
+
+    /// Stops (`true`) or resumes (`false`) a subscription's renewal at the
+    /// end of its current period.
+    pub async fn set_cancel_at_period_end(
+        &self,
+        subscription_id: &str,
+        cancel: bool,
+        key: &str,
+    ) -> Result<(), StripeFailure> {
+        let request = UpdateSubscription::new(subscription_id).cancel_at_period_end(cancel);
+        self.send(&request, key).await.map(|_| ())
     }
 
     /// `Ok(None)` when Stripe has no such price.

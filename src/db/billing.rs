@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::members::Member;
 use super::plans::Plan;
-use super::schema::{lifecycle_events, members, plans, subscriptions, trial_ledger};
+use super::schema::{members, plans, subscriptions, trial_ledger};
 use super::subscriptions::Subscription;
 use super::DbConnection;
 
@@ -152,26 +152,4 @@ pub fn replace_state(
             .set(state)
             .execute(conn),
     }
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = lifecycle_events)]
-pub struct NewLifecycleEvent {
-    pub id: String,
-    pub kind: String,
-    pub member_id: String,
-    pub subscription_id: Option<String>,
-    pub dedupe_key: String,
-    pub payload: String,
-    pub occurred_at: NaiveDateTime,
-}
-
-pub fn insert_lifecycle_event(
-    conn: &mut DbConnection,
-    event: &NewLifecycleEvent,
-) -> QueryResult<()> {
-    diesel::insert_into(lifecycle_events::table)
-        .values(event)
-        .execute(conn)
-        .map(|_| ())
 }

@@ -16,4 +16,5 @@ pub mod password;
 pub mod plan_terms;
 pub mod publisher_rules;
 pub mod slug;
+pub mod stripe_lifecycle;
 pub mod text;

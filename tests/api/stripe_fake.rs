@@ -48,6 +48,22 @@ impl Respond for Creator {
     }
 }
 
+/// Answers `POST /v1/subscriptions/{id}` with the subscription as updated.
+struct SubscriptionUpdater;
+
+impl Respond for SubscriptionUpdater {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let id = request.url.path().trim_start_matches("/v1/subscriptions/");
+        let fields = form(request);
+        let cancel = fields.get("cancel_at_period_end").map(|v| v == "true");
+        ResponseTemplate::new(200).set_body_json(json!({
+            "id": id,
+            "object": "subscription",
+            "cancel_at_period_end": cancel.unwrap_or(false),
+        }))
+    }
+}
+
 pub struct FakeStripe {
     pub server: MockServer,
 }
@@ -82,6 +98,11 @@ impl FakeStripe {
                 .mount(&server)
                 .await;
         }
+        Mock::given(method("POST"))
+            .and(path_regex("^/v1/subscriptions/[^/]+$"))
+            .respond_with(SubscriptionUpdater)
+            .mount(&server)
+            .await;
         Mock::given(method("GET"))
             .and(path_regex("^/v1/prices/.+$"))
             .respond_with(ResponseTemplate::new(404).set_body_json(json!({

@@ -4,6 +4,7 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::{problem_code, spawn_app, Backend};
 use crate::lifecycle_support::{body, member, time};
+use crate::stripe_fake::{spawn_billing_app, FakeStripe};
 
 async fn the_list_shows_every_subscription_newest_first(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -68,7 +69,8 @@ async fn cancelling_a_trial_ends_it_now_and_twice_is_once(backend: Backend) {
 }
 
 async fn a_cancelled_paid_subscription_runs_to_its_period_end(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let fake = FakeStripe::start().await;
+    let app = spawn_billing_app(backend, &fake).await;
     let plan_id = app.seed_plan("all-access", 0, &[]).await;
     let reader = member(&app, "reader@example.com").await;
     let id = app
@@ -119,7 +121,8 @@ async fn someone_elses_subscription_is_not_found(backend: Backend) {
 }
 
 async fn resume_undoes_a_cancel_before_the_end_only(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let fake = FakeStripe::start().await;
+    let app = spawn_billing_app(backend, &fake).await;
     let plan_id = app.seed_plan("all-access", 14, &[]).await;
     let reader = member(&app, "reader@example.com").await;
     let token = reader.access_token.as_str();

@@ -5,6 +5,7 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 use crate::lifecycle_support::{body, member};
+use crate::stripe_fake::FakeStripe;
 
 async fn quiet_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |s| s.sweep_interval_secs = 0).await
@@ -61,7 +62,14 @@ async fn a_trial_is_announced_three_days_ahead_then_expired_once(backend: Backen
 }
 
 async fn two_sweeps_at_once_record_each_event_once(backend: Backend) {
-    let app = quiet_app(backend).await;
+    let fake = FakeStripe::start().await;
+    let base = fake.server.uri();
+    let app = spawn_app_with(backend, move |s| {
+        s.sweep_interval_secs = 0;
+        s.stripe_secret_key = kiosk::config::Secret::new("sk_test_kiosk");
+        s.stripe_api_base = base;
+    })
+    .await;
     let plan_id = app.seed_plan("all-access", 14, &[]).await;
     let key = app.admin_key().await;
     let mut members = Vec::new();

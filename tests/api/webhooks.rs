@@ -137,8 +137,8 @@ async fn the_same_event_applies_once_even_concurrently(backend: Backend) {
     assert_eq!(outcomes, [json!("applied"), json!("duplicate")]);
     assert_eq!(
         lifecycle_count(&app).await,
-        2,
-        "one lifecycle event per event id"
+        1,
+        "one trial.will_end per subscription, as the sweeper records it"
     );
     assert_eq!(stripe_event_count(&app).await, 3);
 }
@@ -197,7 +197,11 @@ async fn a_database_failure_mid_event_rolls_everything_back(backend: Backend) {
     assert_eq!(again.1["outcome"], "duplicate");
     let row = subscription_row(&app, "sub_1").await.expect("row");
     assert!(row.cancel_at_period_end);
-    assert_eq!(lifecycle_count(&app).await, 1);
+    assert_eq!(
+        lifecycle_count(&app).await,
+        2,
+        "trial.will_end and subscription.canceled, once each"
+    );
 }
 
 async fn malformed_events_are_400(backend: Backend) {

@@ -65,6 +65,11 @@ where
 pub struct PlanWrite {
     pub plan: Plan,
     pub scope: Option<Vec<String>>,
+    /// The Stripe price the plan was linked to when the patch changed what
+    /// the plan charges (price, currency or interval) without naming a new
+    /// price: the old price no longer matches, so the link is cleared and
+    /// the plan cannot be bought until `stripe-sync` links a new one.
+    pub unlinked_price: Option<String>,
 }
 
 impl PlanInput {
@@ -173,8 +178,14 @@ impl ParsedPlanPatch {
         if let Some(requires_card) = self.trial_requires_card {
             plan.trial_requires_card = requires_card;
         }
-        if let Some(price_id) = self.stripe_price_id {
-            plan.stripe_price_id = price_id.map(StripePriceId::into_inner);
+        let terms_changed = plan.price != current.price
+            || plan.currency != current.currency
+            || plan.billing_interval != current.billing_interval;
+        let mut unlinked_price = None;
+        match self.stripe_price_id {
+            Some(price_id) => plan.stripe_price_id = price_id.map(StripePriceId::into_inner),
+            None if terms_changed => unlinked_price = plan.stripe_price_id.take(),
+            None => {}
         }
         plan.updated_at = now.naive_utc();
         let scope = match self.scope {
@@ -188,7 +199,11 @@ impl ParsedPlanPatch {
                 Some(resolve(conn, &slugs)?)
             }
         };
-        Ok(PlanWrite { plan, scope })
+        Ok(PlanWrite {
+            plan,
+            scope,
+            unlinked_price,
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! public catalogue).
 
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
 
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::api_keys::AdminAuth;
@@ -138,6 +139,20 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// A changed plan, saying when the change unlinked its Stripe price.
+#[derive(Serialize)]
+struct UpdatedPlan {
+    #[serde(flatten)]
+    plan: PlanView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stripe_price_unlinked: Option<String>,
+}
+
+/// Changes a plan. Changing what it charges (price, currency, interval)
+/// unlinks its Stripe price unless the same request names a new one: the
+/// answer and the audit entry carry `stripe_price_unlinked`, and checkout
+/// answers 422 `plan_not_purchasable` until `stripe-sync` runs again.
+/// Existing subscribers keep the price Stripe bills them.
 pub async fn update(
     state: web::Data<AppState>,
     request: Admin<web::Json<PlanPatch>>,
@@ -154,7 +169,10 @@ pub async fn update(
             let next = patch.apply(conn, &current, now)?;
             plans::update(conn, &next.plan)?;
             write_scope(conn, &next)?;
-            let after = view(conn, &next.plan)?;
+            let after = UpdatedPlan {
+                plan: view(conn, &next.plan)?,
+                stripe_price_unlinked: next.unlinked_price,
+            };
             record(
                 conn,
                 &auth,

@@ -1,8 +1,7 @@
 //! `customer.subscription.*`: Stripe's subscription state, applied unless
 //! Kiosk holds a newer one.
 
-use chrono::NaiveDateTime;
-use serde_json::json;
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{concurrent_change, end_trial_if_paid, naive, Outcome, Processed, WebhookError};
 use crate::billing::events::{Event, StripeSubscription};
@@ -11,6 +10,8 @@ use crate::db::subscriptions::{self, Subscription};
 use crate::db::{is_unique_violation, members, plans, DbConnection};
 use crate::domain::billing::{supersedes, Held};
 use crate::domain::ids::new_id;
+use crate::domain::lifecycle::EventKind;
+use crate::lifecycle::{events, stripe_hooks};
 
 pub(super) fn changed(
     conn: &mut DbConnection,
@@ -44,6 +45,8 @@ pub(super) fn changed(
         if db::replace_state(conn, &row, &new)? == 0 {
             return Err(concurrent_change());
         }
+        let after = with_state(&row, &new);
+        stripe_hooks::record_webhook_change(conn, Some(&row), &after, occurred(event, now))?;
         end_trial_if_paid(conn, &row.member_id, &new.status, now)?;
         return Ok(Processed::applied(&row.member_id));
     }
@@ -73,6 +76,7 @@ pub(super) fn changed(
             e.into()
         }
     })?;
+    stripe_hooks::record_webhook_change(conn, None, &row, occurred(event, now))?;
     end_trial_if_paid(conn, &member_id, &row.status, now)?;
     Ok(Processed::applied(&member_id))
 }
@@ -113,6 +117,8 @@ fn member_for(
         .map(|m| m.id))
 }
 
+/// `trial_will_end` is recorded once per subscription, the event the
+/// sweeper records for a card-less trial.
 pub(super) fn trial_will_end(
     conn: &mut DbConnection,
     event: &Event,
@@ -126,19 +132,26 @@ pub(super) fn trial_will_end(
     let Some(row) = row else {
         return Ok(processed);
     };
-    let lifecycle = db::NewLifecycleEvent {
-        id: new_id("lev"),
-        kind: "trial_will_end".into(),
-        member_id: row.member_id.clone(),
-        subscription_id: Some(row.id.clone()),
-        dedupe_key: format!("stripe:{}", event.id),
-        payload: json!({
-            "stripe_subscription_id": row.stripe_subscription_id,
-            "trial_ends_at": row.trial_ends_at.map(|t| t.and_utc()),
-        })
-        .to_string(),
-        occurred_at: now,
-    };
-    db::insert_lifecycle_event(conn, &lifecycle)?;
+    events::record(conn, EventKind::TrialWillEnd, &row, occurred(event, now))?;
     Ok(Processed::applied(&row.member_id))
+}
+
+/// The row as `replace_state` left it.
+fn with_state(row: &Subscription, new: &StripeState) -> Subscription {
+    Subscription {
+        plan_id: new.plan_id.clone(),
+        status: new.status.clone(),
+        trial_ends_at: new.trial_ends_at,
+        current_period_end: new.current_period_end,
+        cancel_at_period_end: new.cancel_at_period_end,
+        canceled_at: new.canceled_at,
+        stripe_event_at: new.stripe_event_at,
+        updated_at: new.updated_at,
+        ..row.clone()
+    }
+}
+
+/// When Stripe says the change happened.
+fn occurred(event: &Event, now: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(event.created, 0).unwrap_or_else(|| now.and_utc())
 }
