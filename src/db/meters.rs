@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 
 use super::schema::{meter_counters, meter_reads};
 use super::DbConnection;
@@ -80,41 +79,48 @@ pub fn record(
     }
 }
 
-#[derive(QueryableByName)]
-struct Used {
-    #[diesel(sql_type = Integer)]
-    used: i32,
-}
-
 /// Counts one read if the meter has room: creates the counter at 1, or
 /// increments it while `used < limit`, in one statement. `None` when full.
 fn count(conn: &mut DbConnection, key: &MeterKey, limit: i32) -> QueryResult<Option<i32>> {
-    const PG: &str = "INSERT INTO meter_counters (publisher_id, subject, period, used) \
-        VALUES ($1, $2, $3, 1) ON CONFLICT (publisher_id, subject, period) \
-        DO UPDATE SET used = meter_counters.used + 1 WHERE meter_counters.used < $4 \
-        RETURNING used";
-    const SQLITE: &str = "INSERT INTO meter_counters (publisher_id, subject, period, used) \
-        VALUES (?, ?, ?, 1) ON CONFLICT (publisher_id, subject, period) \
-        DO UPDATE SET used = meter_counters.used + 1 WHERE meter_counters.used < ? \
-        RETURNING used";
     if limit <= 0 {
         return Ok(None);
     }
-    let rows: Vec<Used> = match conn {
-        DbConnection::Pg(c) => diesel::sql_query(PG)
-            .bind::<Text, _>(&key.publisher_id)
-            .bind::<Text, _>(&key.subject)
-            .bind::<Text, _>(&key.period)
-            .bind::<Integer, _>(limit)
-            .load(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(SQLITE)
-            .bind::<Text, _>(&key.publisher_id)
-            .bind::<Text, _>(&key.subject)
-            .bind::<Text, _>(&key.period)
-            .bind::<Integer, _>(limit)
-            .load(c)?,
-    };
-    Ok(rows.first().map(|r| r.used))
+    let counter = (
+        meter_counters::publisher_id.eq(&key.publisher_id),
+        meter_counters::subject.eq(&key.subject),
+        meter_counters::period.eq(&key.period),
+        meter_counters::used.eq(1),
+    );
+    let target = (
+        meter_counters::publisher_id,
+        meter_counters::subject,
+        meter_counters::period,
+    );
+    let increment = meter_counters::used.eq(meter_counters::used + 1);
+    match conn {
+        DbConnection::Pg(c) => diesel::query_dsl::methods::FilterDsl::filter(
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict(target)
+                .do_update()
+                .set(increment),
+            meter_counters::used.lt(limit),
+        )
+        .returning(meter_counters::used)
+        .get_result(c)
+        .optional(),
+        DbConnection::Sqlite(c) => diesel::query_dsl::methods::FilterDsl::filter(
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict(target)
+                .do_update()
+                .set(increment),
+            meter_counters::used.lt(limit),
+        )
+        .returning(meter_counters::used)
+        .get_result(c)
+        .optional(),
+    }
 }
 
 type CounterRow<'a> = diesel::dsl::Find<meter_counters::table, (&'a str, &'a str, &'a str)>;
