@@ -18,8 +18,14 @@ export ARTICLES=100000
 DURATION=${DURATION:-10s}
 CONNECTIONS=64
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
-KIOSK_PORT=18080
-BASELINE_PORT=18081
+KIOSK_PORT=${KIOSK_PORT:-28480}
+BASELINE_PORT=${BASELINE_PORT:-28481}
+for port in "$KIOSK_PORT" "$BASELINE_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is taken; set KIOSK_PORT / BASELINE_PORT" >&2
+    exit 1
+  fi
+done
 
 cargo build --release --quiet --bin kiosk --example baseline
 KIOSK=target/release/kiosk

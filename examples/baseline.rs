@@ -7,7 +7,9 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 
 const BODY: &str = r#"{"allowed":true,"reason":"subscription","access":"premium","article":{"publisher":"the-daily","id":"a1"},"member":null,"entitlement":null,"meter":null,"offer":null}"#;
 
-async fn fixed() -> HttpResponse {
+/// Reads the request body (as Kiosk must) and answers the fixed body.
+async fn fixed(body: web::Bytes) -> HttpResponse {
+    let _ = body;
     HttpResponse::Ok()
         .content_type("application/json")
         .body(BODY)

@@ -99,7 +99,10 @@ fn write_loop(db: &Db, queue: &Mutex<Receiver<ReadJob>>) {
     }
 }
 
-fn commit(db: &Db, batch: Vec<ReadJob>) {
+fn commit(db: &Db, mut batch: Vec<ReadJob>) {
+    // One lock order for every batch, so concurrent batches on PostgreSQL
+    // wait for each other instead of deadlocking.
+    batch.sort_by(|a, b| (&a.key.subject, &a.article_id).cmp(&(&b.key.subject, &b.article_id)));
     let mut conn = match db.pool.get() {
         Ok(conn) => conn,
         Err(e) => {

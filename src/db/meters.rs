@@ -32,6 +32,7 @@ pub enum Recorded {
 /// Records a read of `article_id`. Must run inside one write transaction
 /// (`Db::write`): the read's insert, the counter's guarded increment and,
 /// when the meter is full, the read's removal commit or fail together.
+/// Two statements in the common case.
 pub fn record(
     conn: &mut DbConnection,
     key: &MeterKey,
@@ -46,55 +47,80 @@ pub fn record(
         meter_reads::article_id.eq(article_id),
         meter_reads::read_at.eq(now),
     );
-    let counter = (
-        meter_counters::publisher_id.eq(&key.publisher_id),
-        meter_counters::subject.eq(&key.subject),
-        meter_counters::period.eq(&key.period),
-        meter_counters::used.eq(0),
-    );
-    let (new_read, _) = match conn {
-        DbConnection::Pg(c) => (
-            diesel::insert_into(meter_reads::table)
-                .values(read)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            diesel::insert_into(meter_counters::table)
-                .values(counter)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        ),
-        DbConnection::Sqlite(c) => (
-            diesel::insert_into(meter_reads::table)
-                .values(read)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            diesel::insert_into(meter_counters::table)
-                .values(counter)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        ),
+    let new_read = match conn {
+        DbConnection::Pg(c) => diesel::insert_into(meter_reads::table)
+            .values(read)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(meter_reads::table)
+            .values(read)
+            .on_conflict_do_nothing()
+            .execute(c)?,
     };
     if new_read == 0 {
         return Ok(Recorded::AlreadyRead {
             used: used(conn, key)?,
         });
     }
-    let counted = diesel::update(counter_row(key))
-        .filter(meter_counters::used.lt(limit))
-        .set(meter_counters::used.eq(meter_counters::used + 1))
-        .execute(conn)?;
-    let used = used(conn, key)?;
-    if counted == 0 {
-        diesel::delete(meter_reads::table.find((
-            &key.publisher_id,
-            &key.subject,
-            &key.period,
-            article_id,
-        )))
-        .execute(conn)?;
-        return Ok(Recorded::Exhausted { used });
+    match count(conn, key, limit)? {
+        Some(after) => Ok(Recorded::Counted { used: after - 1 }),
+        None => {
+            diesel::delete(meter_reads::table.find((
+                &key.publisher_id,
+                &key.subject,
+                &key.period,
+                article_id,
+            )))
+            .execute(conn)?;
+            Ok(Recorded::Exhausted {
+                used: used(conn, key)?,
+            })
+        }
     }
-    Ok(Recorded::Counted { used: used - 1 })
+}
+
+/// Counts one read if the meter has room: creates the counter at 1, or
+/// increments it while `used < limit`, in one statement. `None` when full.
+fn count(conn: &mut DbConnection, key: &MeterKey, limit: i32) -> QueryResult<Option<i32>> {
+    if limit <= 0 {
+        return Ok(None);
+    }
+    let counter = (
+        meter_counters::publisher_id.eq(&key.publisher_id),
+        meter_counters::subject.eq(&key.subject),
+        meter_counters::period.eq(&key.period),
+        meter_counters::used.eq(1),
+    );
+    let target = (
+        meter_counters::publisher_id,
+        meter_counters::subject,
+        meter_counters::period,
+    );
+    let increment = meter_counters::used.eq(meter_counters::used + 1);
+    match conn {
+        DbConnection::Pg(c) => diesel::query_dsl::methods::FilterDsl::filter(
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict(target)
+                .do_update()
+                .set(increment),
+            meter_counters::used.lt(limit),
+        )
+        .returning(meter_counters::used)
+        .get_result(c)
+        .optional(),
+        DbConnection::Sqlite(c) => diesel::query_dsl::methods::FilterDsl::filter(
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict(target)
+                .do_update()
+                .set(increment),
+            meter_counters::used.lt(limit),
+        )
+        .returning(meter_counters::used)
+        .get_result(c)
+        .optional(),
+    }
 }
 
 type CounterRow<'a> = diesel::dsl::Find<meter_counters::table, (&'a str, &'a str, &'a str)>;
