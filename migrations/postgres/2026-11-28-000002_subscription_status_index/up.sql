@@ -1,0 +1,2 @@
+-- The sweeper scans subscriptions by status.
+CREATE INDEX subscriptions_status_idx ON subscriptions (status);
