@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 
+use crate::api::json::Json;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::api_keys::AdminAuth;
 use crate::db::plans::{self, Plan};
@@ -64,7 +65,7 @@ fn write_scope(conn: &mut DbConnection, write: &PlanWrite) -> Result<(), ApiErro
 
 pub async fn create(
     state: web::Data<AppState>,
-    request: Admin<web::Json<PlanInput>>,
+    request: Admin<Json<PlanInput>>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;
     let now = state.now();
@@ -140,7 +141,7 @@ pub async fn show(
 
 pub async fn update(
     state: web::Data<AppState>,
-    request: Admin<web::Json<PlanPatch>>,
+    request: Admin<Json<PlanPatch>>,
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;
