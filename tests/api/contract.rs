@@ -1,6 +1,6 @@
 //! Defects found by contract fuzzing (`scripts/fuzz.sh`), each pinned here:
-//! 405 answers without `Allow`, and `null` accepted where the schema allows
-//! only a value.
+//! 405 answers without `Allow`, `null` accepted where the schema allows only
+//! a value, and an empty audit time taken for no filter.
 
 use serde_json::json;
 
@@ -118,7 +118,24 @@ async fn null_is_refused_where_a_value_is_required(backend: Backend) {
     assert_eq!(cleared.status(), 200);
 }
 
+async fn empty_audit_times_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.admin_key().await;
+
+    for field in ["since", "until"] {
+        let response = app
+            .get_bearer(&format!("/v1/admin/audit?{field}="), &key)
+            .await;
+
+        assert_eq!(response.status(), 422, "{field}");
+        let body: serde_json::Value = response.json().await.expect("problem");
+        assert_eq!(body["code"], "validation_failed");
+        assert_eq!(body["field"], field);
+    }
+}
+
 both_backends!(
     method_not_allowed_names_the_allowed_methods,
-    null_is_refused_where_a_value_is_required
+    null_is_refused_where_a_value_is_required,
+    empty_audit_times_are_refused
 );
