@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Contract fuzzing: runs schemathesis (from PyPI) against a live Kiosk on a
 # fresh SQLite database and checks every answer against openapi.yaml (no
-# server errors, documented status codes, content types and schemas, invalid
-# data rejected). Exits non-zero on any failure. Settings in
-# fuzz/schemathesis.toml; time budget FUZZ_MAX_TIME seconds (default 150).
+# server errors, documented status codes, content types, headers and
+# schemas, invalid data rejected). Exits non-zero on any failure. Settings
+# and the list of checks: fuzz/schemathesis.toml. FUZZ_MAX_TIME bounds the
+# test phases (seconds, default 150); extra arguments go to `schemathesis
+# run`. Installs curl and python3-venv when missing (root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +13,19 @@ SCHEMATHESIS_VERSION=4.32.5
 VENV=target/fuzz-venv
 MAX_TIME="${FUZZ_MAX_TIME:-150}"
 
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+need_packages=()
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need_packages+=(python3-venv)
+if [ "${#need_packages[@]}" -gt 0 ]; then
+  echo "installing ${need_packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}"
+fi
+
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
