@@ -10,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use crate::access::{self, publishers, reader};
+use crate::api::json::Json;
 use crate::auth::api_keys::PublisherAuth;
 use crate::auth::extractors::bearer;
 use crate::cache::catalogue::PublisherInfo;
@@ -45,7 +46,7 @@ fn visitor(raw: Option<&str>, field: &'static str) -> ApiResult<Option<VisitorId
 pub async fn check(
     state: web::Data<AppState>,
     auth: PublisherAuth,
-    body: web::Json<CheckRequest>,
+    body: Json<CheckRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let article_id = ArticleId::parse(&body.article_id, "article_id")?;
@@ -63,7 +64,7 @@ pub async fn check(
 pub async fn check_batch(
     state: web::Data<AppState>,
     auth: PublisherAuth,
-    body: web::Json<BatchCheckRequest>,
+    body: Json<BatchCheckRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     if body.article_ids.is_empty() || body.article_ids.len() > MAX_BATCH_CHECK {

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::api::json::Json;
 use crate::auth::api_keys::PublisherAuth;
 use crate::db::articles::{self, Article};
 use crate::domain::access::AccessLevel;
@@ -93,7 +94,7 @@ pub async fn put(
     state: web::Data<AppState>,
     auth: PublisherAuth,
     path: web::Path<String>,
-    body: web::Json<ArticleInput>,
+    body: Json<ArticleInput>,
 ) -> ApiResult<HttpResponse> {
     let (row, access) = to_row(&auth.publisher_id, &path, body.into_inner(), state.now())?;
     let (article, created) = state
@@ -156,7 +157,7 @@ pub async fn delete(
 pub async fn batch(
     state: web::Data<AppState>,
     auth: PublisherAuth,
-    body: web::Json<BatchInput>,
+    body: Json<BatchInput>,
 ) -> ApiResult<HttpResponse> {
     let items = body.into_inner().articles;
     if items.is_empty() || items.len() > MAX_BATCH {

@@ -9,6 +9,7 @@ use crate::error::ApiResult;
 use crate::lifecycle::grants;
 use crate::state::AppState;
 
+use super::json::Json;
 use super::subscriptions::{plan_code, SubscriptionView};
 
 #[derive(Deserialize)]
@@ -24,7 +25,7 @@ pub async fn create(
     state: web::Data<AppState>,
     admin: AdminAuth,
     member_id: web::Path<String>,
-    body: web::Json<GrantRequest>,
+    body: Json<GrantRequest>,
 ) -> ApiResult<HttpResponse> {
     let GrantRequest { plan, ends_at } = body.into_inner();
     let plan = plan_code(&plan)?;

@@ -1,8 +1,9 @@
-//! A JSON body extractor that answers every bad body the same way on every
+//! Request body extractors that answer every bad body the same way on every
 //! route: not JSON → 415, over the size limit → 413, not well-formed (bad
 //! syntax, invalid UTF-8, nested deeper than serde_json's limit of 128) →
 //! 400 `malformed_json`, well-formed but not the expected shape (unknown,
-//! missing or mistyped fields) → 422 `validation_failed`.
+//! missing or mistyped fields) → 422 `validation_failed`. All of them are
+//! problem+json.
 //!
 //! `actix_web::web::Json` deserializes straight into the target type, so a
 //! body that is both malformed and mistyped answers whichever the parser
@@ -11,6 +12,7 @@
 //! decide before shape.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -30,48 +32,130 @@ impl<T> Json<T> {
     }
 }
 
+impl<T> Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = matches!(
-            req.mime_type(),
-            Ok(Some(mime)) if mime.type_() == mime::APPLICATION
-                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
-        );
-        let bytes = web::Bytes::from_request(req, payload);
+        let is_json = is_json(req);
+        let bytes = Body::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "The request body must be application/json.",
-                ));
+                return Err(unsupported_media_type());
             }
-            let bytes = bytes.await.map_err(|e| {
+            parse(&bytes.await?.0).map(Json)
+        })
+    }
+}
+
+/// A JSON body that may be left out: an empty (or all-whitespace) body
+/// means `T::default()`; anything else answers exactly as [`Json`].
+pub struct OptionalJson<T>(pub T);
+
+impl<T> OptionalJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let bytes = Body::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await?.0;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(T::default()));
+            }
+            if !is_json {
+                return Err(unsupported_media_type());
+            }
+            parse(&bytes).map(OptionalJson)
+        })
+    }
+}
+
+/// The raw body, read up to the configured limit (`web::PayloadConfig`);
+/// over it the answer is a problem+json 413 (actix's own `web::Bytes`
+/// answers a plain-text one).
+pub struct Body(pub web::Bytes);
+
+impl FromRequest for Body {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            bytes.await.map(Body).map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "The request body is too large.",
-                    )
+                    payload_too_large()
                 } else {
                     ApiError::bad_request("bad_request", "The request body could not be read.")
                 }
-            })?;
-            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-                ApiError::bad_request(
-                    "malformed_json",
-                    "The request body is not well-formed JSON.",
-                )
-            })?;
-            serde_json::from_value(value).map(Json).map_err(|e| {
-                ApiError::unprocessable(
-                    "validation_failed",
-                    format!("The request body is invalid: {e}"),
-                )
             })
         })
     }
+}
+
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is too large.",
+    )
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "The request body must be application/json.",
+    )
+}
+
+/// `application/json` or any `application/*+json`.
+fn is_json(req: &HttpRequest) -> bool {
+    matches!(
+        req.mime_type(),
+        Ok(Some(mime)) if mime.type_() == mime::APPLICATION
+            && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+    )
+}
+
+/// Well-formedness first (400), then shape (422).
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| {
+        ApiError::bad_request(
+            "malformed_json",
+            "The request body is not well-formed JSON.",
+        )
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::unprocessable(
+            "validation_failed",
+            format!("The request body is invalid: {e}"),
+        )
+    })
+}
+
+/// For a body field that may be left out but not sent as `null` (the
+/// schema gives it a type without `null`):
+/// `#[serde(default, deserialize_with = "crate::api::json::not_null")]`.
+pub fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }

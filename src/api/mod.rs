@@ -21,9 +21,9 @@ pub mod webhooks;
 
 use std::collections::BTreeMap;
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::Method;
-use actix_web::{web, HttpRequest, Route};
+use actix_web::{web, HttpRequest, ResponseError, Route};
 
 use crate::error::ApiError;
 
@@ -152,68 +152,53 @@ pub fn routes() -> Vec<RouteDef> {
 
 /// Registers the route table, answering 405 for a known path with another
 /// method, plus the extractor error handlers that keep every error
-/// problem+json.
+/// problem+json. Bodies are read through `json::{Json, OptionalJson, Body}`
+/// (never actix's `web::Json`/`web::Bytes`), so every body error is
+/// problem+json too.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(max_body_bytes)
-            .error_handler(json_error),
-    )
-    .app_data(web::PayloadConfig::new(max_body_bytes))
-    .app_data(web::PathConfig::default().error_handler(path_error))
-    .app_data(web::QueryConfig::default().error_handler(query_error));
+    cfg.app_data(web::PayloadConfig::new(max_body_bytes))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error));
 
     let mut by_path: BTreeMap<&'static str, Vec<RouteDef>> = BTreeMap::new();
     for def in routes() {
         by_path.entry(def.path).or_default().push(def);
     }
     for (path, defs) in by_path {
+        let allow = defs
+            .iter()
+            .map(|def| def.method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut resource = web::resource(path);
         for def in defs {
             resource = resource.route((def.make)());
         }
-        cfg.service(resource.default_service(web::to(method_not_allowed)));
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { method_not_allowed(&allow) }
+        })));
     }
 }
 
-async fn method_not_allowed() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(
+/// 405 with the `Allow` header RFC 9110 requires.
+fn method_not_allowed(allow: &str) -> actix_web::HttpResponse {
+    let mut response = ApiError::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "This method is not allowed on this resource.",
-    ))
+    )
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found("No such route."))
-}
-
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    use actix_web::http::StatusCode;
-    let api = match &err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is too large.",
-            )
-        }
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "The request body must be application/json.",
-        ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::unprocessable(
-            "validation_failed",
-            format!("The request body is invalid: {e}"),
-        ),
-        JsonPayloadError::Deserialize(_) => ApiError::bad_request(
-            "malformed_json",
-            "The request body is not well-formed JSON.",
-        ),
-        _ => ApiError::bad_request("bad_request", "The request body could not be read."),
-    };
-    api.into()
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {

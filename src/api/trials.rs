@@ -8,6 +8,7 @@ use crate::error::ApiResult;
 use crate::lifecycle::trials;
 use crate::state::AppState;
 
+use super::json::Json;
 use super::subscriptions::{plan_code, SubscriptionView};
 
 #[derive(Deserialize)]
@@ -19,7 +20,7 @@ pub struct TrialRequest {
 pub async fn start(
     state: web::Data<AppState>,
     auth: MemberAuth,
-    body: web::Json<TrialRequest>,
+    body: Json<TrialRequest>,
 ) -> ApiResult<HttpResponse> {
     let plan = plan_code(&body.plan)?;
     let member_id = auth.member_id().to_owned();

@@ -1,7 +1,6 @@
 //! `POST /v1/webhooks/stripe`: Stripe's events, verified against the raw
 //! body before anything is read from it, then applied exactly once.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -67,11 +66,7 @@ async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
             ApiError::bad_request("bad_request", "The request body could not be read.")
         })?;
         if body.len() + chunk.len() > MAX_EVENT_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The request body is too large.",
-            ));
+            return Err(super::json::payload_too_large());
         }
         body.extend_from_slice(&chunk);
     }

@@ -41,9 +41,9 @@ fn text(value: Option<String>, field: &'static str) -> Result<Option<String>, Ap
     }
 }
 
+/// An empty value is not a time: `?until=` is refused like `?until=soon`.
 fn time(value: Option<String>, field: &'static str) -> Result<Option<DateTime<Utc>>, ApiError> {
     value
-        .filter(|v| !v.is_empty())
         .map(|v| {
             DateTime::parse_from_rfc3339(&v)
                 .map(|t| t.with_timezone(&Utc))

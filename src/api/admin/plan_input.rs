@@ -39,13 +39,21 @@ pub struct PlanInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanPatch {
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub price: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub currency: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub interval: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub trial_days: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub trial_requires_card: Option<bool>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub publishers: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "present")]
     pub stripe_price_id: Option<Option<String>>,

@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use crate::api::json::Json;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::api_keys::AdminAuth;
 use crate::db::plans::{self, Plan};
@@ -65,7 +66,7 @@ fn write_scope(conn: &mut DbConnection, write: &PlanWrite) -> Result<(), ApiErro
 
 pub async fn create(
     state: web::Data<AppState>,
-    request: Admin<web::Json<PlanInput>>,
+    request: Admin<Json<PlanInput>>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;
     let now = state.now();
@@ -155,7 +156,7 @@ struct UpdatedPlan {
 /// Existing subscribers keep the price Stripe bills them.
 pub async fn update(
     state: web::Data<AppState>,
-    request: Admin<web::Json<PlanPatch>>,
+    request: Admin<Json<PlanPatch>>,
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;

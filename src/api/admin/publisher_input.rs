@@ -19,10 +19,15 @@ use crate::error::ApiError;
 pub struct PublisherInput {
     pub slug: String,
     pub name: String,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub default_access: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub meter_limit_anonymous: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub meter_limit_registered: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub meter_period: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub allowed_origins: Option<Vec<String>>,
 }
 
@@ -31,11 +36,17 @@ pub struct PublisherInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublisherPatch {
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub default_access: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub meter_limit_anonymous: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub meter_limit_registered: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub meter_period: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub allowed_origins: Option<Vec<String>>,
 }
 

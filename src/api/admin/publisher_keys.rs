@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::api::json::Json;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::api_keys::{self as keys, AdminAuth, KeyKind};
 use crate::db::api_keys;
@@ -34,7 +35,7 @@ struct CreatedKey {
 
 pub async fn create(
     state: web::Data<AppState>,
-    request: Admin<web::Json<KeyInput>>,
+    request: Admin<Json<KeyInput>>,
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;

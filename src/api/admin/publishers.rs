@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::api::json::Json;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::api_keys::AdminAuth;
 use crate::db::publishers::{self, Publisher};
@@ -31,7 +32,7 @@ pub fn by_slug(conn: &mut DbConnection, slug: &str) -> Result<Publisher, ApiErro
 
 pub async fn create(
     state: web::Data<AppState>,
-    request: Admin<web::Json<PublisherInput>>,
+    request: Admin<Json<PublisherInput>>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;
     let now = state.now();
@@ -93,7 +94,7 @@ pub async fn show(
 
 pub async fn update(
     state: web::Data<AppState>,
-    request: Admin<web::Json<PublisherPatch>>,
+    request: Admin<Json<PublisherPatch>>,
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let Admin { auth, inner: body } = request;
