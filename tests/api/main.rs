@@ -39,6 +39,7 @@ mod stripe_fake;
 mod stripe_lifecycle;
 mod subscriptions;
 mod sweeper;
+mod tenants;
 mod token_claims;
 mod tokens;
 mod trials;
