@@ -129,7 +129,8 @@ pub async fn preflight(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let (slug, _) = path.into_inner();
+    let (slug, article_id) = path.into_inner();
+    ArticleId::parse(&article_id, "article_id")?;
     let publisher = publishers::by_slug(&state, &slug).await?;
     let mut response = HttpResponse::NoContent().finish();
     if allow_origin(&req, &publisher, &mut response) {

@@ -4,6 +4,7 @@ mod helpers;
 
 mod abuse;
 mod access;
+mod access_contract;
 mod admin_audit;
 mod admin_auth;
 mod admin_cli;
