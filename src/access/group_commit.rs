@@ -11,8 +11,8 @@
 //! each read is retried in a transaction of its own, so one bad read cannot
 //! fail the others.
 
+use std::hash::{BuildHasher, RandomState};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 use tokio::sync::oneshot;
@@ -34,26 +34,33 @@ struct ReadJob {
 }
 
 pub struct MeterWriter {
-    jobs: Sender<ReadJob>,
+    /// One queue per writer thread; a subject's reads always go to the same
+    /// writer, so concurrent batches never wait on each other's counters.
+    queues: Vec<Sender<ReadJob>>,
+    hasher: RandomState,
 }
 
 impl MeterWriter {
     /// One writer on SQLite (it has one write lock); a few on PostgreSQL,
     /// whose commits can overlap. The threads end with the writer.
     pub fn start(db: &Db) -> std::io::Result<Self> {
-        let (jobs, queue) = mpsc::channel();
-        let queue = Arc::new(Mutex::new(queue));
         let writers = match db.backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 4,
         };
+        let mut queues = Vec::with_capacity(writers);
         for n in 0..writers {
-            let (db, queue) = (db.clone(), queue.clone());
+            let (jobs, queue) = mpsc::channel();
+            let db = db.clone();
             std::thread::Builder::new()
                 .name(format!("kiosk-meter-writer-{n}"))
                 .spawn(move || write_loop(&db, &queue))?;
+            queues.push(jobs);
         }
-        Ok(Self { jobs })
+        Ok(Self {
+            queues,
+            hasher: RandomState::new(),
+        })
     }
 
     /// Records a read (see `meters::record`), committed before it answers.
@@ -72,7 +79,10 @@ impl MeterWriter {
             now,
             reply,
         };
-        self.jobs
+        let writer = self
+            .hasher
+            .hash_one((&job.key.publisher_id, &job.key.subject)) as usize;
+        self.queues[writer % self.queues.len()]
             .send(job)
             .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer stopped")))?;
         answer
@@ -81,22 +91,15 @@ impl MeterWriter {
     }
 }
 
-fn write_loop(db: &Db, queue: &Mutex<Receiver<ReadJob>>) {
-    loop {
-        let batch = {
-            let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-            let Ok(first) = queue.recv() else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
+fn write_loop(db: &Db, queue: &Receiver<ReadJob>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
             }
-            batch
-        };
+        }
         commit(db, batch);
     }
 }
