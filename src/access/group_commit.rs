@@ -41,12 +41,13 @@ pub struct MeterWriter {
 }
 
 impl MeterWriter {
-    /// One writer on SQLite (it has one write lock); a few on PostgreSQL,
-    /// whose commits can overlap. The threads end with the writer.
+    /// One writer on SQLite (it has one write lock); two on PostgreSQL,
+    /// whose commits can overlap (on a 2-core machine two writers with
+    /// bigger batches beat one or four). The threads end with the writer.
     pub fn start(db: &Db) -> std::io::Result<Self> {
         let writers = match db.backend {
             Backend::Sqlite => 1,
-            Backend::Postgres => 4,
+            Backend::Postgres => 2,
         };
         let mut queues = Vec::with_capacity(writers);
         for n in 0..writers {
