@@ -1,9 +1,11 @@
 //! `GET /metrics`: Prometheus text. The recorder is process-wide, installed
 //! once however many applications the process builds (tests build many).
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 use actix_web::HttpResponse;
+use metrics::Counter;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -20,15 +22,38 @@ pub fn install() {
     });
 }
 
+/// Counters already registered, by publisher then (reason, allowed): the
+/// hot path looks its counter up under a read lock instead of building
+/// the labels each time.
+type Counters = HashMap<String, HashMap<(&'static str, bool), Counter>>;
+static DECISIONS: OnceLock<RwLock<Counters>> = OnceLock::new();
+
 /// Counts one access decision: the publisher's paywall funnel.
 pub fn record_decision(publisher: &str, reason: &'static str, allowed: bool) {
-    metrics::counter!(
-        "kiosk_access_decisions_total",
-        "publisher" => publisher.to_owned(),
-        "reason" => reason,
-        "allowed" => if allowed { "true" } else { "false" },
-    )
-    .increment(1);
+    let counters = DECISIONS.get_or_init(Default::default);
+    let known = counters
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(publisher)
+        .and_then(|by_reason| by_reason.get(&(reason, allowed)).cloned());
+    let counter = known.unwrap_or_else(|| {
+        let counter = metrics::counter!(
+            "kiosk_access_decisions_total",
+            "publisher" => publisher.to_owned(),
+            "reason" => reason,
+            "allowed" => if allowed { "true" } else { "false" },
+        );
+        let mut counters = counters.write().unwrap_or_else(|e| e.into_inner());
+        if counters.len() > 10_000 {
+            counters.clear();
+        }
+        counters
+            .entry(publisher.to_owned())
+            .or_default()
+            .insert((reason, allowed), counter.clone());
+        counter
+    });
+    counter.increment(1);
 }
 
 pub async fn render() -> HttpResponse {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -94,12 +94,15 @@ struct Cached {
     key: ApiKey,
     fetched_at: DateTime<Utc>,
     touched_at: DateTime<Utc>,
+    /// The secret last presented that matched `key.secret_hash`: the same
+    /// secret again needs no hashing.
+    verified_secret: Option<String>,
 }
 
 /// Recently verified keys. An entry lives `ttl`; revoking through this
 /// replica drops it at once.
 pub struct ApiKeyCache {
-    entries: RwLock<HashMap<String, Cached>>,
+    entries: RwLock<HashMap<String, Arc<Cached>>>,
     ttl: Duration,
 }
 
@@ -120,7 +123,7 @@ impl ApiKeyCache {
             .remove(key_id);
     }
 
-    fn get(&self, key_id: &str, now: DateTime<Utc>) -> Option<Cached> {
+    fn get(&self, key_id: &str, now: DateTime<Utc>) -> Option<Arc<Cached>> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key_id)
@@ -133,7 +136,7 @@ impl ApiKeyCache {
         if entries.len() > 10_000 {
             entries.clear();
         }
-        entries.insert(cached.key.id.clone(), cached);
+        entries.insert(cached.key.id.clone(), Arc::new(cached));
     }
 }
 
@@ -145,8 +148,8 @@ async fn authenticate(state: &AppState, raw: &str, expected: KeyKind) -> Result<
         return Err(ApiError::forbidden("This key cannot call this route."));
     }
     let now = state.now();
-    let cached = match state.api_keys.get(presented.id, now) {
-        Some(cached) => cached,
+    let (cached, fetched) = match state.api_keys.get(presented.id, now) {
+        Some(cached) => (cached, false),
         None => {
             let id = presented.id.to_owned();
             let key = state
@@ -157,22 +160,33 @@ async fn authenticate(state: &AppState, raw: &str, expected: KeyKind) -> Result<
             let touched_at = key
                 .last_used_at
                 .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc());
-            Cached {
+            let cached = Cached {
                 key,
                 fetched_at: now,
                 touched_at,
-            }
+                verified_secret: None,
+            };
+            (Arc::new(cached), true)
         }
     };
     let key = &cached.key;
-    if key.revoked_at.is_some()
-        || key.kind != expected.as_str()
-        || !constant_time_eq(&key.secret_hash, &sha256_hex(presented.secret))
-    {
+    if key.revoked_at.is_some() || key.kind != expected.as_str() {
         return Err(ApiError::invalid_api_key());
     }
-    let mut cached = cached.clone();
-    if now - cached.touched_at > Duration::minutes(1) {
+    let known = cached
+        .verified_secret
+        .as_deref()
+        .is_some_and(|known| constant_time_eq(known, presented.secret));
+    if !known && !constant_time_eq(&key.secret_hash, &sha256_hex(presented.secret)) {
+        return Err(ApiError::invalid_api_key());
+    }
+    let touch = now - cached.touched_at > Duration::minutes(1);
+    if !(fetched || touch || !known) {
+        return Ok(cached.key.clone());
+    }
+    let mut cached = Cached::clone(&cached);
+    cached.verified_secret = Some(presented.secret.to_owned());
+    if touch {
         cached.touched_at = now;
         let id = cached.key.id.clone();
         // last_used_at is advisory: a failed write must not fail the call.

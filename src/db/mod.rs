@@ -10,6 +10,7 @@ pub mod entitlements;
 pub mod lifecycle_events;
 pub mod members;
 pub mod meters;
+pub mod meters_batch;
 pub mod plans;
 pub mod publishers;
 pub mod schema;

@@ -133,6 +133,58 @@ async fn exactly_one_through(pw: Paywall) {
     assert_eq!(used, 3);
 }
 
+async fn many_visitors_in_parallel_each_stop_at_their_limit(backend: Backend) {
+    let pw = paywall(backend).await;
+    pw.set_meter(3, 5, "month").await;
+    for i in 0..4 {
+        pw.put_article(&format!("m{i}"), "metered").await;
+    }
+    let visitors: Vec<String> = (0..8).map(|v| format!("visitor-{v}")).collect();
+    let reads: Vec<(String, &str)> = visitors
+        .iter()
+        .flat_map(|v| ["m0", "m1", "m0", "m2", "m3"].map(|a| (v.clone(), a)))
+        .collect();
+
+    let answers = futures_util::future::join_all(
+        reads
+            .iter()
+            .map(|(v, a)| pw.check(json!({ "article_id": a, "visitor_id": v }))),
+    )
+    .await;
+    let publisher_id = pw.publisher_id.clone();
+    let stored = pw
+        .app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            use kiosk::db::schema::{meter_counters, meter_reads};
+            let reads: Vec<String> = meter_reads::table
+                .filter(meter_reads::publisher_id.eq(&publisher_id))
+                .select(meter_reads::subject)
+                .load(conn)
+                .expect("reads");
+            let used: Vec<(String, i32)> = meter_counters::table
+                .filter(meter_counters::publisher_id.eq(&publisher_id))
+                .select((meter_counters::subject, meter_counters::used))
+                .load(conn)
+                .expect("counters");
+            (reads, used)
+        })
+        .await;
+
+    for visitor in &visitors {
+        let allowed: std::collections::HashSet<&str> = reads
+            .iter()
+            .zip(&answers)
+            .filter(|((v, _), answer)| v == visitor && answer["allowed"] == true)
+            .map(|((_, a), _)| *a)
+            .collect();
+        assert_eq!(allowed.len(), 3, "{visitor}: {answers:?}");
+        let subject = format!("visitor:{visitor}");
+        assert_eq!(stored.0.iter().filter(|s| **s == subject).count(), 3);
+        assert!(stored.1.contains(&(subject, 3)), "{:?}", stored.1);
+    }
+}
+
 both_backends!(
     a_visitor_reads_up_to_the_limit_and_rereads_free,
     members_get_the_registered_limit_and_subscribers_no_meter,
@@ -140,4 +192,5 @@ both_backends!(
     a_zero_limit_meter_allows_nothing,
     parallel_new_reads_at_the_limit_let_exactly_one_through,
     without_group_commit_too,
+    many_visitors_in_parallel_each_stop_at_their_limit,
 );
