@@ -4,6 +4,7 @@
 pub mod admin_keys;
 pub mod api_keys;
 pub mod extractors;
+pub mod hash_pool;
 pub mod passwords;
 pub mod rate_limit;
 pub mod secrets;

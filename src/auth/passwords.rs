@@ -8,6 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier,
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
+use crate::auth::hash_pool::HashPool;
 use crate::config::Settings;
 use crate::domain::password::Password;
 use crate::error::ApiError;
@@ -15,7 +16,7 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    running: Arc<Semaphore>,
+    pool: HashPool,
     admitted: Arc<Semaphore>,
     /// Verified against when the email is unknown, so that an unknown email
     /// costs the same time as a wrong password.
@@ -35,7 +36,7 @@ impl PasswordHasher {
         let dummy_hash = hash_with(&params, &crate::auth::secrets::random_token())?;
         Ok(Self {
             params,
-            running: Arc::new(Semaphore::new(concurrency)),
+            pool: HashPool::start(concurrency)?,
             admitted: Arc::new(Semaphore::new(concurrency + settings.hash_queue)),
             dummy_hash: Arc::new(dummy_hash),
         })
@@ -82,15 +83,10 @@ impl PasswordHasher {
             .clone()
             .try_acquire_owned()
             .map_err(|_| full())?;
-        let _running = self
-            .running
-            .clone()
-            .acquire_owned()
+        self.pool
+            .run(work)
             .await
-            .map_err(|_| full())?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing task failed: {e}")))?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the hashing pool stopped")))?
     }
 }
 
