@@ -31,7 +31,8 @@ pub async fn sign_up(
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;
     let password = Password::parse(password)?;
-    let password_hash = state.passwords.hash(password).await?;
+    let admission = state.passwords.admit()?;
+    let password_hash = state.passwords.hash(admission, password).await?;
     let now = state.now();
     let ttl = state.refresh_ttl();
     let (member, session) = state

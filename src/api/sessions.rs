@@ -30,6 +30,8 @@ pub async fn sign_in(
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;
     let password = Password::for_sign_in(password)?;
+    // Before the database read: a full hashing line turns a flood away here.
+    let admission = state.passwords.admit()?;
     let account = format!("account:{email}");
     let locked = state
         .limits
@@ -40,7 +42,7 @@ pub async fn sign_in(
         .run(move |conn| Ok(members::find_by_email(conn, email.as_str())?))
         .await?;
     let stored = member.as_ref().map(|m| m.password_hash.clone());
-    let matched = state.passwords.verify(password, stored).await?;
+    let matched = state.passwords.verify(admission, password, stored).await?;
     let member = match member {
         Some(m) if matched && m.is_active() && !locked => m,
         _ => {

@@ -29,7 +29,10 @@ impl HashPool {
     }
 
     /// Runs `job` on a pool thread; `None` if the pool has stopped.
-    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = reply.send(job());

@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::hash_pool::HashPool;
 use crate::config::Settings;
 use crate::domain::password::Password;
 use crate::error::ApiError;
+
+/// Held from `admit` until the hash is done.
+pub struct Admission(#[allow(dead_code)] OwnedSemaphorePermit);
 
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -42,23 +45,39 @@ impl PasswordHasher {
         })
     }
 
-    pub async fn hash(&self, password: Password) -> Result<String, ApiError> {
+    /// A place in the hashing line, taken before any other work so that a
+    /// flood is turned away (503) as cheaply as possible.
+    pub fn admit(&self) -> Result<Admission, ApiError> {
+        self.admitted
+            .clone()
+            .try_acquire_owned()
+            .map(Admission)
+            .map_err(|_| {
+                ApiError::unavailable(anyhow::anyhow!("password hashing pool is full"))
+                    .with_retry_after(1)
+            })
+    }
+
+    pub async fn hash(&self, admission: Admission, password: Password) -> Result<String, ApiError> {
         let params = self.params.clone();
-        self.run(move || hash_with(&params, password.expose()).map_err(ApiError::internal))
-            .await
+        self.run(admission, move || {
+            hash_with(&params, password.expose()).map_err(ApiError::internal)
+        })
+        .await
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when
     /// there is no stored hash; the latter always answers false.
     pub async fn verify(
         &self,
+        admission: Admission,
         password: Password,
         stored: Option<String>,
     ) -> Result<bool, ApiError> {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let matched = self
-            .run(move || {
+            .run(admission, move || {
                 let parsed = PasswordHash::new(&phc)
                     .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
                 Ok(Argon2::default()
@@ -69,20 +88,12 @@ impl PasswordHasher {
         Ok(known && matched)
     }
 
-    async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    async fn run<T, F>(&self, admission: Admission, work: F) -> Result<T, ApiError>
     where
         F: FnOnce() -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let full = || {
-            ApiError::unavailable(anyhow::anyhow!("password hashing pool is full"))
-                .with_retry_after(1)
-        };
-        let _admitted = self
-            .admitted
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| full())?;
+        let _admission = admission;
         self.pool
             .run(work)
             .await

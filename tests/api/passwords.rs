@@ -1,10 +1,5 @@
 //! The bounded password-hashing pool.
 
-use std::future::Future;
-use std::task::Poll;
-
-use kiosk::domain::password::Password;
-
 use crate::both_backends;
 use crate::helpers::{problem_code, spawn_app_with, Backend};
 use crate::members::member_count;
@@ -53,14 +48,8 @@ async fn oversized_passwords_never_reach_the_hashing_pool(backend: Backend) {
         s.hash_queue = 0;
     })
     .await;
-    let password = Password::parse("correct horse battery".into()).expect("valid");
-    let mut hold = Box::pin(app.state.passwords.hash(password));
-    // One poll takes the only slot; it stays taken until `hold` is dropped.
-    std::future::poll_fn(|cx| {
-        let _ = hold.as_mut().poll(cx);
-        Poll::Ready(())
-    })
-    .await;
+    // Holding the only admission keeps the hashing line full until dropped.
+    let hold = app.state.passwords.admit().expect("the one slot");
 
     let busy = app
         .sign_in_response("reader@example.com", "wrong horse")
