@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
-VENV=target/fuzz-venv
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+VENV=$TARGET_DIR/fuzz-venv
 MAX_TIME="${FUZZ_MAX_TIME:-150}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -31,7 +32,7 @@ if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
 fi
 
 cargo build --quiet --bin kiosk
-KIOSK=target/debug/kiosk
+KIOSK=$TARGET_DIR/debug/kiosk
 
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -46,7 +47,7 @@ trap cleanup EXIT
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
-LOG="target/fuzz-kiosk.log"
+LOG="$TARGET_DIR/fuzz-kiosk.log"
 
 # Stripe's API is not configured, so checkout, billing portal and stripe-sync
 # answer their documented 503 billing_not_configured; the webhook gets a
@@ -90,7 +91,7 @@ export KIOSK_FUZZ_ADMIN_KEY="$ADMIN_KEY"
 export KIOSK_FUZZ_PUBLISHER_KEY="$PUBLISHER_KEY"
 export KIOSK_FUZZ_MEMBER_TOKEN="$MEMBER_TOKEN"
 
-REPORT=target/fuzz-report.txt
+REPORT=$TARGET_DIR/fuzz-report.txt
 run_fuzz() {
   echo "fuzzing $BASE for up to ${MAX_TIME}s (server log: $LOG)"
   set +e
