@@ -144,7 +144,9 @@ impl Db {
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
-            .min_idle(Some(1))
+            // No background connects: a process (the CLI) may exit while
+            // r2d2 would still be opening a replacement inside libpq.
+            .min_idle(Some(0))
             .connection_timeout(timeout)
             .build(manager)
             .context("could not open the database")?;
