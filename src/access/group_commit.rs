@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::db::meters::{self, MeterKey, Recorded};
 use crate::db::meters_batch;
-use crate::db::{write_transaction, Backend, Db, DbConnection};
+use crate::db::{write_transaction, Backend, Db};
 use crate::error::{ApiError, ApiResult};
 
 /// Reads recorded in one transaction at most.
@@ -121,25 +121,17 @@ fn commit(db: &Db, mut batch: Vec<ReadJob>) {
             return;
         }
     };
-    let together = write_transaction(&mut conn, |c| match c {
-        // PostgreSQL: a few set-wise statements for the whole batch.
-        DbConnection::Pg(pg) if batch.len() > 1 => {
-            let reads: Vec<_> = batch
-                .iter()
-                .map(|j| meters_batch::Read {
-                    key: &j.key,
-                    article_id: &j.article_id,
-                    limit: j.limit,
-                    now: j.now,
-                })
-                .collect();
-            meters_batch::record_all(pg, &reads)
-        }
-        _ => batch
-            .iter()
-            .map(|j| meters::record(c, &j.key, &j.article_id, j.limit, j.now))
-            .collect::<diesel::QueryResult<Vec<_>>>(),
-    });
+    let reads: Vec<_> = batch
+        .iter()
+        .map(|j| meters_batch::Read {
+            key: &j.key,
+            article_id: &j.article_id,
+            limit: j.limit,
+            now: j.now,
+        })
+        .collect();
+    let together = write_transaction(&mut conn, |c| meters_batch::record_batch(c, &reads));
+    drop(reads);
     match together {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {

@@ -13,7 +13,8 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Text, Timestamp};
 
-use super::meters::{MeterKey, Recorded};
+use super::meters::{self, MeterKey, Recorded};
+use super::DbConnection;
 
 /// One read to record.
 pub struct Read<'a> {
@@ -73,9 +74,22 @@ impl Keys {
     }
 }
 
-/// Records the reads, in order, inside the caller's transaction; answers
-/// one outcome per read.
-pub fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
+/// Records the reads, in order, inside the caller's transaction, and
+/// answers one outcome per read, exactly as `meters::record` would one at a
+/// time: set-wise on PostgreSQL, read by read on SQLite (whose statements
+/// cost no round trip).
+pub fn record_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
+    match conn {
+        DbConnection::Pg(pg) if reads.len() > 1 => record_all(pg, reads),
+        _ => reads
+            .iter()
+            .map(|r| meters::record(conn, r.key, r.article_id, r.limit, r.now))
+            .collect(),
+    }
+}
+
+/// The PostgreSQL batch.
+fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
     let new = insert_reads(conn, reads)?;
     let (mut with_new, mut all) = (Keys::default(), Keys::default());
     let (mut listed_new, mut listed) = (HashSet::new(), HashSet::new());
@@ -119,15 +133,20 @@ pub fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Ve
 
     let mut outcomes = Vec::with_capacity(reads.len());
     let mut refused = Vec::new();
+    // New reads this batch has counted: a later read of the same article
+    // is a re-read. One the full meter refused stays new (as it would one
+    // read at a time, where the refused read is deleted at once), so its
+    // repeats are refused too.
     let mut counted_new = HashSet::new();
     for read in reads {
         let key = pk(read.key);
         let current = used.get(&key).copied().unwrap_or_default();
         let read_key = (key.clone(), read.article_id.to_owned());
-        let outcome = if !new.contains(&read_key) || !counted_new.insert(read_key) {
+        let outcome = if !new.contains(&read_key) || counted_new.contains(&read_key) {
             Recorded::AlreadyRead { used: current }
         } else if read.limit > 0 && current < read.limit {
             used.insert(key, current + 1);
+            counted_new.insert(read_key);
             Recorded::Counted { used: current }
         } else {
             refused.push(read);

@@ -2,7 +2,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::Backend;
+use crate::helpers::{Backend, ClockExt};
 use crate::paywall::{paywall, paywall_with, subscribe, Paywall, PASSWORD};
 
 async fn a_visitor_reads_up_to_the_limit_and_rereads_free(backend: Backend) {
@@ -185,6 +185,63 @@ async fn many_visitors_in_parallel_each_stop_at_their_limit(backend: Backend) {
     }
 }
 
+/// A group-commit batch (set-wise on PostgreSQL) answers each read exactly
+/// as the same reads recorded one at a time: repeats of a counted read are
+/// re-reads, repeats of a refused one stay refused, reads from an earlier
+/// batch are re-reads.
+async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
+    use kiosk::db::meters::{self, MeterKey};
+    use kiosk::db::meters_batch::{record_batch, Read};
+    use kiosk::db::write_transaction;
+
+    let pw = paywall(backend).await;
+    let publisher_id = pw.publisher_id.clone();
+    let now = pw.app.clock.now_utc().naive_utc();
+    let batches: [&[&str]; 3] = [
+        &["a", "b", "a", "c", "d", "d", "a", "e", "c"],
+        &["d", "a", "f", "f"],
+        &["b", "b"],
+    ];
+    let (batched, one_at_a_time) = pw
+        .app
+        .with_conn(move |conn| {
+            let key = |subject: &str| MeterKey {
+                publisher_id: publisher_id.clone(),
+                subject: subject.to_owned(),
+                period: "2026-03".to_owned(),
+            };
+            let (together, alone) = (key("visitor:together"), key("visitor:alone"));
+            let (mut batched, mut one_at_a_time) = (Vec::new(), Vec::new());
+            for batch in batches {
+                let reads: Vec<Read<'_>> = batch
+                    .iter()
+                    .map(|article_id| Read {
+                        key: &together,
+                        article_id,
+                        limit: 3,
+                        now,
+                    })
+                    .collect();
+                let outcomes = write_transaction(conn, |c| record_batch(c, &reads)).expect("batch");
+                batched.extend(outcomes);
+                for article_id in batch {
+                    let outcome =
+                        write_transaction(conn, |c| meters::record(c, &alone, article_id, 3, now))
+                            .expect("one read");
+                    one_at_a_time.push(outcome);
+                }
+            }
+            (batched, one_at_a_time)
+        })
+        .await;
+    assert_eq!(batched, one_at_a_time);
+    let counted = batched
+        .iter()
+        .filter(|o| matches!(o, kiosk::db::meters::Recorded::Counted { .. }))
+        .count();
+    assert_eq!(counted, 3, "{batched:?}");
+}
+
 both_backends!(
     a_visitor_reads_up_to_the_limit_and_rereads_free,
     members_get_the_registered_limit_and_subscribers_no_meter,
@@ -193,4 +250,5 @@ both_backends!(
     parallel_new_reads_at_the_limit_let_exactly_one_through,
     without_group_commit_too,
     many_visitors_in_parallel_each_stop_at_their_limit,
+    a_batch_answers_as_reads_one_at_a_time,
 );
