@@ -18,6 +18,10 @@ pub struct ApiError {
     pub field: Option<&'static str>,
     #[source]
     pub cause: Option<anyhow::Error>,
+    /// Set when a request is turned away on purpose to shed load: counted
+    /// and logged once in a while, not once per request (a flood would
+    /// otherwise pay for its own log lines).
+    pub shed: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -41,6 +45,7 @@ impl ApiError {
             retry_after: None,
             field: None,
             cause: None,
+            shed: None,
         }
     }
 
@@ -111,6 +116,19 @@ impl ApiError {
         .with_retry_after(retry_after)
     }
 
+    /// 503 for load turned away on purpose (`what` is full), cheaply: no
+    /// cause to format, and the log gets a summary every few seconds.
+    pub fn overloaded(what: &'static str) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The service is temporarily unavailable; try again shortly.",
+        )
+        .with_retry_after(1);
+        e.shed = Some(what);
+        e
+    }
+
     /// 503: a dependency (database, hashing pool) is out of reach or full.
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
@@ -178,7 +196,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
+        if let Some(what) = self.shed {
+            shedding::count(what);
+        } else if self.status.is_server_error() {
             match &self.cause {
                 Some(cause) => tracing::error!(code = self.code, error = ?cause, "request failed"),
                 None => tracing::error!(code = self.code, "request failed"),
@@ -203,3 +223,28 @@ impl ResponseError for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Requests turned away to shed load: a counter per reason on `/metrics`
+/// and one warning per interval in the log.
+mod shedding {
+    use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+    const LOG_EVERY_SECS: i64 = 10;
+    static LAST_LOGGED: AtomicI64 = AtomicI64::new(0);
+    static SINCE_LOGGED: AtomicU64 = AtomicU64::new(0);
+
+    pub fn count(what: &'static str) {
+        metrics::counter!("kiosk_requests_shed_total", "reason" => what).increment(1);
+        let shed = SINCE_LOGGED.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = chrono::Utc::now().timestamp();
+        let last = LAST_LOGGED.load(Ordering::Relaxed);
+        if now - last >= LOG_EVERY_SECS
+            && LAST_LOGGED
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            SINCE_LOGGED.fetch_sub(shed, Ordering::Relaxed);
+            tracing::warn!(reason = what, shed, "requests turned away: overloaded");
+        }
+    }
+}

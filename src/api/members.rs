@@ -31,7 +31,7 @@ pub async fn sign_up(
     let Credentials { email, password } = body.into_inner();
     let email = Email::parse(&email)?;
     let password = Password::parse(password)?;
-    let admission = state.passwords.admit()?;
+    let admission = state.passwords.admit().await?;
     let password_hash = state.passwords.hash(admission, password).await?;
     let now = state.now();
     let ttl = state.refresh_ttl();

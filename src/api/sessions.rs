@@ -31,7 +31,7 @@ pub async fn sign_in(
     let email = Email::parse(&email)?;
     let password = Password::for_sign_in(password)?;
     // Before the database read: a full hashing line turns a flood away here.
-    let admission = state.passwords.admit()?;
+    let admission = state.passwords.admit().await?;
     let account = format!("account:{email}");
     let locked = state
         .limits

@@ -1,6 +1,7 @@
 //! Argon2id password hashing on a bounded pool off the async workers. When
-//! every slot and the waiting line are taken, callers get 503 at once rather
-//! than piling up behind a flood of sign-ins.
+//! every slot and the waiting line are taken, callers wait a moment for a
+//! place (`ADMISSION_WAIT`) and then get 503, rather than piling up behind
+//! a flood of sign-ins.
 
 use std::sync::Arc;
 
@@ -12,6 +13,10 @@ use crate::auth::hash_pool::HashPool;
 use crate::config::Settings;
 use crate::domain::password::Password;
 use crate::error::ApiError;
+
+/// How long a sign-in or sign-up waits for a place in a full hashing line
+/// before it is answered 503.
+pub const ADMISSION_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Held from `admit` until the hash is done.
 pub struct Admission(#[allow(dead_code)] OwnedSemaphorePermit);
@@ -46,16 +51,19 @@ impl PasswordHasher {
     }
 
     /// A place in the hashing line, taken before any other work so that a
-    /// flood is turned away (503) as cheaply as possible.
-    pub fn admit(&self) -> Result<Admission, ApiError> {
-        self.admitted
-            .clone()
-            .try_acquire_owned()
-            .map(Admission)
-            .map_err(|_| {
-                ApiError::unavailable(anyhow::anyhow!("password hashing pool is full"))
-                    .with_retry_after(1)
-            })
+    /// flood is turned away (503) as cheaply as possible. A caller that
+    /// finds the line full waits up to `ADMISSION_WAIT` for a place: a
+    /// reader who arrives at a busy moment still gets in, and a flood's
+    /// connections are held back instead of being answered as fast as
+    /// they ask (each waiter is a parked future, no thread and no CPU).
+    pub async fn admit(&self) -> Result<Admission, ApiError> {
+        if let Ok(permit) = self.admitted.clone().try_acquire_owned() {
+            return Ok(Admission(permit));
+        }
+        match tokio::time::timeout(ADMISSION_WAIT, self.admitted.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Admission(permit)),
+            _ => Err(ApiError::overloaded("password_hashing")),
+        }
     }
 
     pub async fn hash(&self, admission: Admission, password: Password) -> Result<String, ApiError> {

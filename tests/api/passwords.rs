@@ -49,7 +49,7 @@ async fn oversized_passwords_never_reach_the_hashing_pool(backend: Backend) {
     })
     .await;
     // Holding the only admission keeps the hashing line full until dropped.
-    let hold = app.state.passwords.admit().expect("the one slot");
+    let hold = app.state.passwords.admit().await.expect("the one slot");
 
     let busy = app
         .sign_in_response("reader@example.com", "wrong horse")
@@ -72,7 +72,45 @@ async fn oversized_passwords_never_reach_the_hashing_pool(backend: Backend) {
     assert_eq!(after.status(), 201, "the slot is free again");
 }
 
+/// A sign-in that finds the hashing line full waits a moment for a place:
+/// it gets in when one frees within the wait, and is answered 503 only
+/// after the whole wait, so a flood's connections are held back.
+async fn a_full_line_is_waited_on_briefly(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.hash_concurrency = 1;
+        s.hash_queue = 0;
+    })
+    .await;
+    let wait = kiosk::auth::passwords::ADMISSION_WAIT;
+
+    let hold = app.state.passwords.admit().await.expect("the one slot");
+    let started = std::time::Instant::now();
+    let refused = app
+        .sign_in_response("reader@example.com", "wrong horse")
+        .await;
+    assert_eq!(refused.status(), 503);
+    assert!(
+        started.elapsed() >= wait,
+        "answered before the wait was over"
+    );
+    let metrics = app.get("/metrics").await.text().await.expect("text");
+    assert!(
+        metrics.contains("kiosk_requests_shed_total{reason=\"password_hashing\"}"),
+        "{metrics}"
+    );
+
+    let waiting = app.sign_in_response("reader@example.com", "wrong horse");
+    let release = async {
+        tokio::time::sleep(wait / 3).await;
+        drop(hold);
+    };
+    let (admitted, ()) = tokio::join!(waiting, release);
+    assert_eq!(admitted.status(), 401, "the freed place was taken");
+    assert_eq!(problem_code(admitted).await, "invalid_credentials");
+}
+
 both_backends!(
     full_hashing_pool_answers_503_with_retry_after,
-    oversized_passwords_never_reach_the_hashing_pool
+    oversized_passwords_never_reach_the_hashing_pool,
+    a_full_line_is_waited_on_briefly,
 );
