@@ -14,7 +14,6 @@ use crate::access::group_commit::MeterWriter;
 use crate::api;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
-use crate::cache::catalogue::Catalogue;
 use crate::cache::{listener, Caches};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
@@ -128,7 +127,7 @@ async fn load_caches(db: &Db, settings: &Settings) -> anyhow::Result<Arc<Caches>
         if db.backend == Backend::Postgres {
             listener::start(url, weak)?;
         }
-        loaded.catalogue.replace(Catalogue::load(&mut conn)?);
+        loaded.catalogue.reload(&mut conn)?;
         Ok(())
     })
     .await??;

@@ -9,7 +9,6 @@ use crate::auth::passwords::PasswordHasher;
 use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
 use crate::billing::StripeApi;
-use crate::cache::catalogue::Catalogue;
 use crate::cache::{Caches, Invalidation, CHANNEL};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -86,7 +85,7 @@ impl AppState {
         let reloaded = self
             .db
             .run(move |conn| {
-                caches.catalogue.replace(Catalogue::load(conn)?);
+                caches.catalogue.reload(conn)?;
                 Ok(())
             })
             .await;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::cache::catalogue::{Catalogue, PublisherInfo};
+use crate::cache::catalogue::PublisherInfo;
 use crate::db::publishers;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -51,7 +51,7 @@ where
         .db
         .run(move |conn| {
             if find(conn)?.is_some() {
-                caches.catalogue.replace(Catalogue::load(conn)?);
+                caches.catalogue.reload(conn)?;
             }
             Ok(())
         })

@@ -2,6 +2,7 @@
 //! `catalogue_changed` (here or, through NOTIFY, on another replica).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use diesel::QueryResult;
@@ -147,16 +148,44 @@ impl Catalogue {
 }
 
 /// The current catalogue, swapped whole on reload.
+/// The catalogue in use, with the ticket of the load that made it. Loads
+/// can overlap (a write's own reload, the listener's, a miss's): each takes
+/// a ticket before it reads, and only a load that began later than the one
+/// installed replaces it, so a slow load that began before a commit can
+/// never put back what the commit changed.
 #[derive(Default)]
-pub struct CatalogueCache(RwLock<Arc<Catalogue>>);
+pub struct CatalogueCache {
+    current: RwLock<(u64, Arc<Catalogue>)>,
+    tickets: AtomicU64,
+}
 
 impl CatalogueCache {
     pub fn get(&self) -> Arc<Catalogue> {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone()
     }
 
-    pub fn replace(&self, catalogue: Catalogue) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalogue);
+    /// Loads the catalogue and installs it unless a load that began later
+    /// got there first.
+    pub fn reload(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let ticket = self.ticket();
+        let catalogue = Catalogue::load(conn)?;
+        self.install(ticket, catalogue);
+        Ok(())
+    }
+
+    fn ticket(&self) -> u64 {
+        self.tickets.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn install(&self, ticket: u64, catalogue: Catalogue) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if ticket > current.0 {
+            *current = (ticket, Arc::new(catalogue));
+        }
     }
 }
 
@@ -233,5 +262,19 @@ mod tests {
             .expect("plan")
             .covers("pub_b"));
         assert!(catalogue.plan("pln_all-old").expect("plan").covers("pub_b"));
+    }
+
+    #[test]
+    fn a_load_that_began_earlier_never_replaces_a_later_one() {
+        let cache = CatalogueCache::default();
+        let (early, late) = (cache.ticket(), cache.ticket());
+        let with_one = Catalogue::build(vec![publisher("p1")], Vec::new(), HashMap::new());
+        cache.install(late, with_one);
+        cache.install(early, Catalogue::default());
+        assert!(cache.get().publisher("p1").is_some(), "the stale load won");
+
+        let newest = cache.ticket();
+        cache.install(newest, Catalogue::default());
+        assert!(cache.get().publisher("p1").is_none());
     }
 }

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
-use super::catalogue::Catalogue;
 use super::{Caches, Invalidation, CHANNEL};
 use crate::db::DbConnection;
 
@@ -68,7 +67,7 @@ fn serve(mut conn: DbConnection, caches: &Weak<Caches>, resync: bool) -> anyhow:
         };
         caches.articles.clear();
         caches.members.clear();
-        caches.catalogue.replace(Catalogue::load(&mut conn)?);
+        caches.catalogue.reload(&mut conn)?;
     }
     let mut last_ping = Instant::now();
     loop {
@@ -87,7 +86,7 @@ fn serve(mut conn: DbConnection, caches: &Weak<Caches>, resync: bool) -> anyhow:
             }
         }
         if reload {
-            caches.catalogue.replace(Catalogue::load(&mut conn)?);
+            caches.catalogue.reload(&mut conn)?;
         }
         if last_ping.elapsed() > PING_EVERY {
             conn.batch_execute("SELECT 1")?;
