@@ -1,17 +1,18 @@
-//! A batch of metered reads on PostgreSQL in a handful of statements,
-//! whatever its size: one multi-row insert of the reads (which were new),
-//! one insert of the missing counters, one locking read of the counters,
-//! one multi-row update of them and, when a meter is full, one delete of
-//! the reads it refused. The counters stay locked from the read to the
-//! commit, so the outcome of every read is decided in memory exactly as
-//! `meters::record` would decide it one read at a time, in batch order.
+//! A batch of metered reads on PostgreSQL in two statements, whatever its
+//! size (each statement is a round trip and a parse and plan on the
+//! server, which cost more than the rows): the first inserts the reads and
+//! creates or locks the counters, the second writes the counters back and
+//! removes refused reads. The counters stay locked from the first
+//! statement to the commit, so the outcome of every read is decided in
+//! memory exactly as `meters::record` would decide it one read at a time,
+//! in batch order.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Text, Timestamp};
+use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamp};
 
 use super::meters::{self, MeterKey, Recorded};
 use super::DbConnection;
@@ -26,28 +27,20 @@ pub struct Read<'a> {
 
 type Pk = (String, String, String);
 
+/// A row of the first statement: a read it inserted (`article_id` set)
+/// or a counter it created or locked (`used`).
 #[derive(QueryableByName)]
-struct ReadRow {
+struct TakenRow {
     #[diesel(sql_type = Text)]
     publisher_id: String,
     #[diesel(sql_type = Text)]
     subject: String,
     #[diesel(sql_type = Text)]
     period: String,
-    #[diesel(sql_type = Text)]
-    article_id: String,
-}
-
-#[derive(QueryableByName)]
-struct CounterRow {
-    #[diesel(sql_type = Text)]
-    publisher_id: String,
-    #[diesel(sql_type = Text)]
-    subject: String,
-    #[diesel(sql_type = Text)]
-    period: String,
-    #[diesel(sql_type = Integer)]
-    used: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    article_id: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    used: Option<i32>,
 }
 
 fn pk(key: &MeterKey) -> Pk {
@@ -88,47 +81,67 @@ pub fn record_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<
     }
 }
 
-/// The PostgreSQL batch.
+/// The PostgreSQL batch: two statements whatever its size. The first
+/// inserts the reads (`RETURNING` the new ones) and creates or locks every
+/// counter the batch names (`RETURNING` its count, the newest committed:
+/// `ON CONFLICT DO UPDATE` waits for and reads the latest version). The
+/// outcomes are then decided in memory, and the second statement writes
+/// the counters that moved and removes the reads a full meter refused.
 fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
-    let new = insert_reads(conn, reads)?;
-    let (mut with_new, mut all) = (Keys::default(), Keys::default());
-    let (mut listed_new, mut listed) = (HashSet::new(), HashSet::new());
+    let (mut read_keys, mut articles, mut times) = (Keys::default(), Vec::new(), Vec::new());
+    let mut counters: Vec<Pk> = Vec::new();
     for read in reads {
         let key = pk(read.key);
-        if new.contains(&(key.clone(), read.article_id.to_owned()))
-            && listed_new.insert(key.clone())
-        {
-            with_new.push(&key);
-        }
-        if listed.insert(key.clone()) {
-            all.push(&key);
-        }
+        read_keys.push(&key);
+        articles.push(read.article_id.to_owned());
+        times.push(read.now);
+        counters.push(key);
     }
-    if !with_new.publishers.is_empty() {
-        diesel::sql_query(
-            "INSERT INTO meter_counters (publisher_id, subject, period, used) \
-             SELECT p, s, per, 0 FROM unnest($1, $2, $3) AS r(p, s, per) \
-             ORDER BY p, s, per ON CONFLICT DO NOTHING",
-        )
-        .bind::<Array<Text>, _>(&with_new.publishers)
-        .bind::<Array<Text>, _>(&with_new.subjects)
-        .bind::<Array<Text>, _>(&with_new.periods)
-        .execute(conn)?;
+    // One lock order for every batch: concurrent batches wait, never deadlock.
+    counters.sort();
+    counters.dedup();
+    let mut counter_keys = Keys::default();
+    for key in &counters {
+        counter_keys.push(key);
     }
-    let locked: Vec<CounterRow> = diesel::sql_query(
-        "SELECT c.publisher_id, c.subject, c.period, c.used FROM meter_counters c \
-         JOIN unnest($1, $2, $3) AS r(p, s, per) \
-           ON c.publisher_id = r.p AND c.subject = r.s AND c.period = r.per \
-         ORDER BY c.publisher_id, c.subject, c.period FOR UPDATE OF c",
+    let taken: Vec<TakenRow> = diesel::sql_query(
+        "WITH new_reads AS ( \
+           INSERT INTO meter_reads (publisher_id, subject, period, article_id, read_at) \
+           SELECT * FROM unnest($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING \
+           RETURNING publisher_id, subject, period, article_id), \
+         counters AS ( \
+           INSERT INTO meter_counters (publisher_id, subject, period, used) \
+           SELECT p, s, per, 0 FROM unnest($6, $7, $8) AS k(p, s, per) \
+           ON CONFLICT (publisher_id, subject, period) \
+           DO UPDATE SET used = meter_counters.used \
+           RETURNING publisher_id, subject, period, used) \
+         SELECT publisher_id, subject, period, article_id, NULL::integer AS used FROM new_reads \
+         UNION ALL \
+         SELECT publisher_id, subject, period, NULL::text, used FROM counters",
     )
-    .bind::<Array<Text>, _>(&all.publishers)
-    .bind::<Array<Text>, _>(&all.subjects)
-    .bind::<Array<Text>, _>(&all.periods)
+    .bind::<Array<Text>, _>(&read_keys.publishers)
+    .bind::<Array<Text>, _>(&read_keys.subjects)
+    .bind::<Array<Text>, _>(&read_keys.periods)
+    .bind::<Array<Text>, _>(&articles)
+    .bind::<Array<Timestamp>, _>(&times)
+    .bind::<Array<Text>, _>(&counter_keys.publishers)
+    .bind::<Array<Text>, _>(&counter_keys.subjects)
+    .bind::<Array<Text>, _>(&counter_keys.periods)
     .load(conn)?;
-    let mut used: HashMap<Pk, i32> = locked
-        .into_iter()
-        .map(|c| ((c.publisher_id, c.subject, c.period), c.used))
-        .collect();
+    let mut new = HashSet::new();
+    let mut used: HashMap<Pk, i32> = HashMap::new();
+    for row in taken {
+        let key = (row.publisher_id, row.subject, row.period);
+        match (row.article_id, row.used) {
+            (Some(article_id), _) => {
+                new.insert((key, article_id));
+            }
+            (None, Some(count)) => {
+                used.insert(key, count);
+            }
+            (None, None) => {}
+        }
+    }
     let before = used.clone();
 
     let mut outcomes = Vec::with_capacity(reads.len());
@@ -154,83 +167,49 @@ fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Re
         };
         outcomes.push(outcome);
     }
-    update_counters(conn, &used, &before)?;
-    delete_reads(conn, &refused)?;
+    write_back(conn, &used, &before, &refused)?;
     Ok(outcomes)
 }
 
-/// Inserts the reads; answers those that were not there before.
-fn insert_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<HashSet<(Pk, String)>> {
-    let (mut keys, mut articles, mut times) = (Keys::default(), Vec::new(), Vec::new());
-    for read in reads {
-        keys.push(&pk(read.key));
-        articles.push(read.article_id.to_owned());
-        times.push(read.now);
-    }
-    let rows: Vec<ReadRow> = diesel::sql_query(
-        "INSERT INTO meter_reads (publisher_id, subject, period, article_id, read_at) \
-         SELECT * FROM unnest($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING \
-         RETURNING publisher_id, subject, period, article_id",
-    )
-    .bind::<Array<Text>, _>(&keys.publishers)
-    .bind::<Array<Text>, _>(&keys.subjects)
-    .bind::<Array<Text>, _>(&keys.periods)
-    .bind::<Array<Text>, _>(&articles)
-    .bind::<Array<Timestamp>, _>(&times)
-    .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ((r.publisher_id, r.subject, r.period), r.article_id))
-        .collect())
-}
-
-/// Writes the counters that changed, in one statement.
-fn update_counters(
+/// Writes the counters that moved and removes the new reads a full meter
+/// refused, in one statement (nothing at all when neither happened).
+fn write_back(
     conn: &mut PgConnection,
     used: &HashMap<Pk, i32>,
     before: &HashMap<Pk, i32>,
+    refused: &[&Read<'_>],
 ) -> QueryResult<()> {
-    let (mut keys, mut values) = (Keys::default(), Vec::new());
+    let (mut moved, mut values) = (Keys::default(), Vec::new());
     for (key, value) in used {
         if before.get(key) != Some(value) {
-            keys.push(key);
+            moved.push(key);
             values.push(*value);
         }
     }
-    if values.is_empty() {
+    let (mut gone, mut articles) = (Keys::default(), Vec::new());
+    for read in refused {
+        gone.push(&pk(read.key));
+        articles.push(read.article_id.to_owned());
+    }
+    if values.is_empty() && articles.is_empty() {
         return Ok(());
     }
     diesel::sql_query(
-        "UPDATE meter_counters c SET used = r.used \
+        "WITH refused AS ( \
+           DELETE FROM meter_reads m USING unnest($5, $6, $7, $8) AS r(p, s, per, a) \
+           WHERE m.publisher_id = r.p AND m.subject = r.s AND m.period = r.per \
+             AND m.article_id = r.a) \
+         UPDATE meter_counters c SET used = r.used \
          FROM unnest($1, $2, $3, $4) AS r(p, s, per, used) \
          WHERE c.publisher_id = r.p AND c.subject = r.s AND c.period = r.per",
     )
-    .bind::<Array<Text>, _>(&keys.publishers)
-    .bind::<Array<Text>, _>(&keys.subjects)
-    .bind::<Array<Text>, _>(&keys.periods)
+    .bind::<Array<Text>, _>(&moved.publishers)
+    .bind::<Array<Text>, _>(&moved.subjects)
+    .bind::<Array<Text>, _>(&moved.periods)
     .bind::<Array<Integer>, _>(&values)
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Removes the new reads a full meter refused.
-fn delete_reads(conn: &mut PgConnection, refused: &[&Read<'_>]) -> QueryResult<()> {
-    if refused.is_empty() {
-        return Ok(());
-    }
-    let (mut keys, mut articles) = (Keys::default(), Vec::new());
-    for read in refused {
-        keys.push(&pk(read.key));
-        articles.push(read.article_id.to_owned());
-    }
-    diesel::sql_query(
-        "DELETE FROM meter_reads m USING unnest($1, $2, $3, $4) AS r(p, s, per, a) \
-         WHERE m.publisher_id = r.p AND m.subject = r.s AND m.period = r.per \
-           AND m.article_id = r.a",
-    )
-    .bind::<Array<Text>, _>(&keys.publishers)
-    .bind::<Array<Text>, _>(&keys.subjects)
-    .bind::<Array<Text>, _>(&keys.periods)
+    .bind::<Array<Text>, _>(&gone.publishers)
+    .bind::<Array<Text>, _>(&gone.subjects)
+    .bind::<Array<Text>, _>(&gone.periods)
     .bind::<Array<Text>, _>(&articles)
     .execute(conn)?;
     Ok(())
