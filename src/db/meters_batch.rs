@@ -10,8 +10,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamp};
 
 use super::meters::{self, MeterKey, Recorded};
@@ -41,6 +42,14 @@ struct TakenRow {
     article_id: Option<String>,
     #[diesel(sql_type = Nullable<Integer>)]
     used: Option<i32>,
+}
+
+/// What the write-back returns (and nobody reads).
+#[derive(QueryableByName)]
+struct Written {
+    #[diesel(sql_type = Integer)]
+    #[allow(dead_code)]
+    used: i32,
 }
 
 fn pk(key: &MeterKey) -> Pk {
@@ -104,8 +113,9 @@ fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Re
     for key in &counters {
         counter_keys.push(key);
     }
-    let taken: Vec<TakenRow> = diesel::sql_query(
-        "WITH new_reads AS ( \
+    let taken: Vec<TakenRow> = Prepared(
+        diesel::sql_query(
+            "WITH new_reads AS ( \
            INSERT INTO meter_reads (publisher_id, subject, period, article_id, read_at) \
            SELECT * FROM unnest($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING \
            RETURNING publisher_id, subject, period, article_id), \
@@ -118,15 +128,16 @@ fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Re
          SELECT publisher_id, subject, period, article_id, NULL::integer AS used FROM new_reads \
          UNION ALL \
          SELECT publisher_id, subject, period, NULL::text, used FROM counters",
+        )
+        .bind::<Array<Text>, _>(&read_keys.publishers)
+        .bind::<Array<Text>, _>(&read_keys.subjects)
+        .bind::<Array<Text>, _>(&read_keys.periods)
+        .bind::<Array<Text>, _>(&articles)
+        .bind::<Array<Timestamp>, _>(&times)
+        .bind::<Array<Text>, _>(&counter_keys.publishers)
+        .bind::<Array<Text>, _>(&counter_keys.subjects)
+        .bind::<Array<Text>, _>(&counter_keys.periods),
     )
-    .bind::<Array<Text>, _>(&read_keys.publishers)
-    .bind::<Array<Text>, _>(&read_keys.subjects)
-    .bind::<Array<Text>, _>(&read_keys.periods)
-    .bind::<Array<Text>, _>(&articles)
-    .bind::<Array<Timestamp>, _>(&times)
-    .bind::<Array<Text>, _>(&counter_keys.publishers)
-    .bind::<Array<Text>, _>(&counter_keys.subjects)
-    .bind::<Array<Text>, _>(&counter_keys.periods)
     .load(conn)?;
     let mut new = HashSet::new();
     let mut used: HashMap<Pk, i32> = HashMap::new();
@@ -194,23 +205,55 @@ fn write_back(
     if values.is_empty() && articles.is_empty() {
         return Ok(());
     }
-    diesel::sql_query(
-        "WITH refused AS ( \
+    Prepared(
+        diesel::sql_query(
+            "WITH refused AS ( \
            DELETE FROM meter_reads m USING unnest($5, $6, $7, $8) AS r(p, s, per, a) \
            WHERE m.publisher_id = r.p AND m.subject = r.s AND m.period = r.per \
              AND m.article_id = r.a) \
          UPDATE meter_counters c SET used = r.used \
          FROM unnest($1, $2, $3, $4) AS r(p, s, per, used) \
-         WHERE c.publisher_id = r.p AND c.subject = r.s AND c.period = r.per",
+         WHERE c.publisher_id = r.p AND c.subject = r.s AND c.period = r.per \
+         RETURNING c.used",
+        )
+        .bind::<Array<Text>, _>(&moved.publishers)
+        .bind::<Array<Text>, _>(&moved.subjects)
+        .bind::<Array<Text>, _>(&moved.periods)
+        .bind::<Array<Integer>, _>(&values)
+        .bind::<Array<Text>, _>(&gone.publishers)
+        .bind::<Array<Text>, _>(&gone.subjects)
+        .bind::<Array<Text>, _>(&gone.periods)
+        .bind::<Array<Text>, _>(&articles),
     )
-    .bind::<Array<Text>, _>(&moved.publishers)
-    .bind::<Array<Text>, _>(&moved.subjects)
-    .bind::<Array<Text>, _>(&moved.periods)
-    .bind::<Array<Integer>, _>(&values)
-    .bind::<Array<Text>, _>(&gone.publishers)
-    .bind::<Array<Text>, _>(&gone.subjects)
-    .bind::<Array<Text>, _>(&gone.periods)
-    .bind::<Array<Text>, _>(&articles)
-    .execute(conn)?;
+    // Loaded rather than executed: diesel's execute path never keeps a
+    // raw statement prepared.
+    .load::<Written>(conn)?;
     Ok(())
 }
+
+/// A raw statement whose text never changes: diesel keeps it prepared on
+/// the connection (keyed by its SQL), so PostgreSQL parses and plans it
+/// once per connection instead of once per batch. `sql_query` alone is
+/// never cached, since its text could be built at run time.
+struct Prepared<Q>(Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}

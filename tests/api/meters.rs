@@ -202,7 +202,7 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
         &["d", "a", "f", "f"],
         &["b", "b"],
     ];
-    let (batched, one_at_a_time) = pw
+    let (batched, one_at_a_time, prepared) = pw
         .app
         .with_conn(move |conn| {
             let key = |subject: &str| MeterKey {
@@ -231,9 +231,26 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
                     one_at_a_time.push(outcome);
                 }
             }
-            (batched, one_at_a_time)
+            // On PostgreSQL the batch's statements stay prepared on the
+            // connection: parsed and planned once, not once per batch.
+            let prepared: i64 = match conn {
+                kiosk::db::DbConnection::Pg(pg) => {
+                    use diesel::prelude::*;
+                    diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                        "SELECT count(*) FROM pg_prepared_statements \
+                         WHERE statement LIKE '%unnest%'",
+                    )
+                    .get_result::<i64>(pg)
+                    .expect("prepared statements")
+                }
+                kiosk::db::DbConnection::Sqlite(_) => -1,
+            };
+            (batched, one_at_a_time, prepared)
         })
         .await;
+    if backend == Backend::Postgres {
+        assert_eq!(prepared, 2, "the two batch statements, each prepared once");
+    }
     assert_eq!(batched, one_at_a_time);
     let counted = batched
         .iter()
