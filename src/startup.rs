@@ -68,7 +68,6 @@ impl Application {
             db,
             keys: Arc::new(keys),
             passwords,
-            api_keys: Default::default(),
             limits: crate::auth::rate_limit::Limits::from_settings(&settings),
             clock,
             stripe,

@@ -1,18 +1,16 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::RunQueryDsl;
 
 use crate::access::group_commit::MeterWriter;
-use crate::auth::api_keys::ApiKeyCache;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
 use crate::billing::StripeApi;
-use crate::cache::{Caches, Invalidation, CHANNEL};
+use crate::cache::{Caches, Invalidation};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{Db, DbConnection};
+use crate::db::Db;
 use crate::domain::access::AccessLevel;
 
 /// What every handler shares; held in `web::Data`.
@@ -21,7 +19,6 @@ pub struct AppState {
     pub db: Db,
     pub keys: Arc<KeyStore>,
     pub passwords: PasswordHasher,
-    pub api_keys: ApiKeyCache,
     pub limits: Limits,
     pub clock: Arc<dyn Clock>,
     /// `None` when no Stripe secret key is configured.
@@ -142,13 +139,8 @@ impl AppState {
         let sent = self
             .db
             .run(move |conn| {
-                if let DbConnection::Pg(pg) = conn {
-                    for invalidation in invalidations {
-                        diesel::sql_query("SELECT pg_notify($1, $2)")
-                            .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                            .bind::<diesel::sql_types::Text, _>(invalidation.payload())
-                            .execute(pg)?;
-                    }
+                for invalidation in invalidations {
+                    invalidation.notify_in(conn)?;
                 }
                 Ok(())
             })

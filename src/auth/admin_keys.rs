@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::api_keys::{create as create_key, KeyKind};
+use crate::cache::Invalidation;
 use crate::db::api_keys::{self, ApiKey};
 use crate::db::{audit, write_transaction, DbConnection};
 use crate::domain::text::Name;
@@ -50,13 +51,16 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiKey>, ApiError> {
 
 /// Revokes an admin key. Revoking a revoked key changes nothing and
 /// answers it as it is; an id that is no admin key is `not_found`.
-/// Running servers notice within their key cache's lifetime (10 s).
+/// Running servers on PostgreSQL drop the key at once (a notification sent
+/// in the same transaction); on SQLite a running server notices within its
+/// key cache's lifetime (10 s), since the CLI is another process.
 pub fn revoke(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<ApiKey, ApiError> {
     write_transaction(conn, |c| {
         let before = api_keys::find(c, id)?
             .filter(|k| k.kind == KeyKind::Admin.as_str())
             .ok_or_else(|| ApiError::not_found(format!("No admin key has the id {id:?}.")))?;
         api_keys::revoke(c, id, now.naive_utc())?;
+        Invalidation::ApiKey(id.to_owned()).notify_in(c)?;
         let after = api_keys::find(c, id)?
             .ok_or_else(|| ApiError::not_found(format!("No admin key has the id {id:?}.")))?;
         let details = serde_json::json!({ "before": summary(&before), "after": summary(&after) });

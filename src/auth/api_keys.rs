@@ -99,8 +99,9 @@ struct Cached {
     verified_secret: Option<String>,
 }
 
-/// Recently verified keys. An entry lives `ttl`; revoking through this
-/// replica drops it at once.
+/// Recently verified keys. An entry lives `ttl`; a revocation drops it at
+/// once on every replica (`Invalidation::ApiKey`, sent in the revoking
+/// transaction), so `ttl` only bounds how long a lost notification lasts.
 pub struct ApiKeyCache {
     entries: RwLock<HashMap<String, Arc<Cached>>>,
     ttl: Duration,
@@ -148,7 +149,7 @@ async fn authenticate(state: &AppState, raw: &str, expected: KeyKind) -> Result<
         return Err(ApiError::forbidden("This key cannot call this route."));
     }
     let now = state.now();
-    let (cached, fetched) = match state.api_keys.get(presented.id, now) {
+    let (cached, fetched) = match state.caches.api_keys.get(presented.id, now) {
         Some(cached) => (cached, false),
         None => {
             let id = presented.id.to_owned();
@@ -199,7 +200,7 @@ async fn authenticate(state: &AppState, raw: &str, expected: KeyKind) -> Result<
         }
     }
     let key = cached.key.clone();
-    state.api_keys.put(cached);
+    state.caches.api_keys.put(cached);
     Ok(key)
 }
 

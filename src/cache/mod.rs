@@ -13,6 +13,8 @@ use bounded::BoundedCache;
 use catalogue::CatalogueCache;
 use members::{MemberEntry, VerifiedToken};
 
+use crate::auth::api_keys::ApiKeyCache;
+use crate::db::DbConnection;
 use crate::domain::access::AccessLevel;
 
 pub const ARTICLE_CAPACITY: usize = 200_000;
@@ -28,6 +30,8 @@ pub struct Caches {
     pub articles: BoundedCache<ArticleKey, Option<AccessLevel>>,
     pub members: BoundedCache<String, Arc<MemberEntry>>,
     pub tokens: BoundedCache<String, VerifiedToken>,
+    /// Recently verified API keys (publisher and admin).
+    pub api_keys: ApiKeyCache,
 }
 
 impl Default for Caches {
@@ -37,6 +41,7 @@ impl Default for Caches {
             articles: BoundedCache::new(ARTICLE_CAPACITY),
             members: BoundedCache::new(MEMBER_CAPACITY),
             tokens: BoundedCache::new(TOKEN_CAPACITY),
+            api_keys: ApiKeyCache::default(),
         }
     }
 }
@@ -50,6 +55,8 @@ pub enum Invalidation {
         article_id: String,
     },
     Catalogue,
+    /// An API key was revoked: every replica drops its cached copy.
+    ApiKey(String),
 }
 
 pub const CHANNEL: &str = "kiosk_invalidate";
@@ -63,7 +70,22 @@ impl Invalidation {
                 article_id,
             } => format!("a:{publisher_id}:{article_id}"),
             Self::Catalogue => "c".to_owned(),
+            Self::ApiKey(id) => format!("k:{id}"),
         }
+    }
+
+    /// Sends this invalidation inside the caller's transaction: PostgreSQL
+    /// delivers it when (and only if) the transaction commits. Nothing to
+    /// do on SQLite, which has one replica.
+    pub fn notify_in(&self, conn: &mut DbConnection) -> diesel::QueryResult<()> {
+        use diesel::RunQueryDsl;
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                .bind::<diesel::sql_types::Text, _>(self.payload())
+                .execute(pg)?;
+        }
+        Ok(())
     }
 
     pub fn parse(payload: &str) -> Option<Self> {
@@ -72,6 +94,9 @@ impl Invalidation {
         }
         if let Some(id) = payload.strip_prefix("m:") {
             return Some(Self::Member(id.to_owned()));
+        }
+        if let Some(id) = payload.strip_prefix("k:") {
+            return Some(Self::ApiKey(id.to_owned()));
         }
         let (publisher_id, article_id) = payload.strip_prefix("a:")?.split_once(':')?;
         Some(Self::Article {
@@ -94,6 +119,7 @@ impl Caches {
                 .articles
                 .remove(&(publisher_id.clone(), article_id.clone())),
             Invalidation::Catalogue => {}
+            Invalidation::ApiKey(id) => self.api_keys.forget(id),
         }
     }
 }
@@ -107,6 +133,7 @@ mod tests {
         let rows = [
             Invalidation::Member("mem_1".into()),
             Invalidation::Catalogue,
+            Invalidation::ApiKey("key_1".into()),
             Invalidation::Article {
                 publisher_id: "pub_1".into(),
                 article_id: "a:b:c".into(),

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_on, test_settings, Backend};
+use crate::helpers::{spawn_app, spawn_on, test_settings, Backend, ClockExt};
 use crate::paywall::{on, put_article, set_status, subscribe, PASSWORD};
 
 /// Polls `probe` until it holds, for at most a second; answers how long it took.
@@ -124,4 +124,90 @@ async fn post_with_key_raw(client: reqwest::Client, url: String, key: String) ->
         .json()
         .await
         .expect("json")
+}
+
+/// A publisher key revoked through one replica, and an admin key revoked
+/// from the command line, stop working on the other replica within a
+/// second, not after its key cache's ten seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_revoked_anywhere_stops_working_on_every_replica() {
+    let a = on(spawn_app(Backend::Postgres).await).await;
+    let b = spawn_on(a.app.database.share(), test_settings(&a.app.database.url)).await;
+    let admin = a.app.admin_key().await;
+    let created: Value = a
+        .app
+        .client
+        .post(a.app.url("/v1/admin/publishers/the-daily/keys"))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "web" }))
+        .send()
+        .await
+        .expect("create key")
+        .json()
+        .await
+        .expect("json");
+    let (text, id) = (
+        created["key"].as_str().expect("key").to_owned(),
+        created["id"].as_str().expect("id").to_owned(),
+    );
+    let status_on_b = |key: String| {
+        let (client, url) = (b.client.clone(), b.url("/v1/access/check"));
+        async move {
+            client
+                .post(url)
+                .bearer_auth(key)
+                .json(&json!({ "article_id": "story" }))
+                .send()
+                .await
+                .expect("check")
+                .status()
+        }
+    };
+    assert_eq!(status_on_b(text.clone()).await, 200, "B caches the key");
+
+    let revoked = a
+        .app
+        .client
+        .post(
+            a.app
+                .url(&format!("/v1/admin/publishers/the-daily/keys/{id}/revoke")),
+        )
+        .bearer_auth(&admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status(), 200);
+    within_a_second(|| {
+        let status = status_on_b(text.clone());
+        async move { status.await == 401 }
+    })
+    .await;
+
+    let now = a.app.clock.now_utc();
+    let (ops, ops_text) = a
+        .app
+        .with_conn(move |conn| kiosk::auth::admin_keys::create(conn, "ops", now).expect("create"))
+        .await;
+    let audit_on_b = |key: String| {
+        let (client, url) = (b.client.clone(), b.url("/v1/admin/audit"));
+        async move {
+            client
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("audit")
+                .status()
+        }
+    };
+    assert_eq!(audit_on_b(ops_text.clone()).await, 200, "B caches the key");
+    a.app
+        .with_conn(move |conn| kiosk::auth::admin_keys::revoke(conn, &ops.id, now).expect("revoke"))
+        .await;
+    within_a_second(|| {
+        let status = audit_on_b(ops_text.clone());
+        async move { status.await == 401 }
+    })
+    .await;
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageRequest};
 use crate::auth::api_keys::{self as keys, AdminAuth, KeyKind};
+use crate::cache::Invalidation;
 use crate::db::api_keys;
 use crate::domain::text::Name;
 use crate::error::{ApiError, ApiResult};
@@ -118,6 +119,7 @@ pub async fn revoke(
                 })
                 .ok_or_else(|| ApiError::not_found("No such key."))?;
             api_keys::revoke(conn, &key.id, now.naive_utc())?;
+            Invalidation::ApiKey(key.id.clone()).notify_in(conn)?;
             let after = api_keys::find(conn, &key.id)?
                 .ok_or_else(|| ApiError::not_found("No such key."))?;
             let before = ApiKeyView::new(&key, Some(&publisher.slug));
@@ -134,6 +136,6 @@ pub async fn revoke(
             Ok(after)
         })
         .await?;
-    state.api_keys.forget(&view.id);
+    state.caches.api_keys.forget(&view.id);
     Ok(HttpResponse::Ok().json(view))
 }
