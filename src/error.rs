@@ -129,7 +129,8 @@ impl ApiError {
         e
     }
 
-    /// 503: a dependency (database, hashing pool) is out of reach or full.
+    /// 503: something the request needs (the database, its pool, the meter
+    /// writer) is out of reach; the cause goes to the log.
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

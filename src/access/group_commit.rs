@@ -6,10 +6,10 @@
 //!
 //! Each read keeps its own outcome (counted, already read, meter full): the
 //! reads of one batch run in order inside the transaction, so the guarded
-//! counter update sees the reads before it. On PostgreSQL a batch is a few
-//! set-wise statements (`meters_batch`) rather than two per read. If the batch fails as a whole,
-//! each read is retried in a transaction of its own, so one bad read cannot
-//! fail the others.
+//! counter update sees the reads before it. On PostgreSQL a batch is two
+//! set-wise, prepared statements (`meters_batch`) rather than two per
+//! read. If the batch fails as a whole, each read is retried in a
+//! transaction of its own, so one bad read cannot fail the others.
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -131,7 +131,6 @@ fn commit(db: &Db, mut batch: Vec<ReadJob>) {
         })
         .collect();
     let together = write_transaction(&mut conn, |c| meters_batch::record_batch(c, &reads));
-    drop(reads);
     match together {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {
