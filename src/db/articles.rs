@@ -21,16 +21,10 @@ pub struct Article {
 /// Inserts the article, or updates it in place (keeping `created_at`).
 /// Answers true when it was new. Race-free: insert-or-nothing first.
 pub fn upsert(conn: &mut DbConnection, article: &Article) -> QueryResult<bool> {
-    let inserted = match conn {
-        DbConnection::Pg(c) => diesel::insert_into(articles::table)
-            .values(article)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(articles::table)
-            .values(article)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let inserted = on_each_backend!(conn, |c| diesel::insert_into(articles::table)
+        .values(article)
+        .on_conflict_do_nothing()
+        .execute(c)?);
     if inserted == 1 {
         return Ok(true);
     }

@@ -47,16 +47,10 @@ pub fn record(
         meter_reads::article_id.eq(article_id),
         meter_reads::read_at.eq(now),
     );
-    let new_read = match conn {
-        DbConnection::Pg(c) => diesel::insert_into(meter_reads::table)
-            .values(read)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(meter_reads::table)
-            .values(read)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let new_read = on_each_backend!(conn, |c| diesel::insert_into(meter_reads::table)
+        .values(read)
+        .on_conflict_do_nothing()
+        .execute(c)?);
     if new_read == 0 {
         return Ok(Recorded::AlreadyRead {
             used: used(conn, key)?,
@@ -97,30 +91,17 @@ fn count(conn: &mut DbConnection, key: &MeterKey, limit: i32) -> QueryResult<Opt
         meter_counters::period,
     );
     let increment = meter_counters::used.eq(meter_counters::used + 1);
-    match conn {
-        DbConnection::Pg(c) => diesel::query_dsl::methods::FilterDsl::filter(
-            diesel::insert_into(meter_counters::table)
-                .values(counter)
-                .on_conflict(target)
-                .do_update()
-                .set(increment),
-            meter_counters::used.lt(limit),
-        )
-        .returning(meter_counters::used)
-        .get_result(c)
-        .optional(),
-        DbConnection::Sqlite(c) => diesel::query_dsl::methods::FilterDsl::filter(
-            diesel::insert_into(meter_counters::table)
-                .values(counter)
-                .on_conflict(target)
-                .do_update()
-                .set(increment),
-            meter_counters::used.lt(limit),
-        )
-        .returning(meter_counters::used)
-        .get_result(c)
-        .optional(),
-    }
+    on_each_backend!(conn, |c| diesel::query_dsl::methods::FilterDsl::filter(
+        diesel::insert_into(meter_counters::table)
+            .values(counter)
+            .on_conflict(target)
+            .do_update()
+            .set(increment),
+        meter_counters::used.lt(limit),
+    )
+    .returning(meter_counters::used)
+    .get_result(c)
+    .optional())
 }
 
 type CounterRow<'a> = diesel::dsl::Find<meter_counters::table, (&'a str, &'a str, &'a str)>;

@@ -2,6 +2,18 @@
 //! the database URL's scheme, behind an r2d2 pool. Query functions take
 //! `&mut DbConnection` so they compose inside one transaction.
 
+/// Runs a query `MultiConnection` cannot compile (`ON CONFLICT`,
+/// `RETURNING`) on whichever backend `conn` is: the query is written once
+/// and compiled for each, with `c` the backend's own connection.
+macro_rules! on_each_backend {
+    ($conn:expr, |$c:ident| $query:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $query,
+            $crate::db::DbConnection::Sqlite($c) => $query,
+        }
+    };
+}
+
 pub mod api_keys;
 pub mod articles;
 pub mod audit;
