@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_on, test_settings, Backend, ClockExt};
-use crate::paywall::{on, put_article, set_status, subscribe, PASSWORD};
+use crate::helpers::{spawn_app, spawn_on, test_settings, Backend, ClockExt, TestApp};
+use crate::paywall::{on, post_with_key, put_article, set_status, subscribe, PASSWORD};
 
 /// Polls `probe` until it holds, for at most a second; answers how long it took.
 async fn within_a_second<F, Fut>(mut probe: F) -> Duration
@@ -30,34 +30,13 @@ async fn a_cancellation_through_one_replica_is_seen_through_the_other() {
     let b = spawn_on(a.app.database.share(), test_settings(&a.app.database.url)).await;
     let reader = a.app.sign_up("reader@example.com", PASSWORD).await;
     let sub = subscribe(&a.app, &reader.member_id, &a.plan_id, "active", None).await;
-    let check = |app: &crate::helpers::TestApp| {
-        let body = json!({ "article_id": "story", "member_token": reader.access_token });
-        let (client, url, key) = (
-            app.client.clone(),
-            app.url("/v1/access/check"),
-            a.key.clone(),
-        );
-        async move {
-            let response = client
-                .post(url)
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .expect("check");
-            assert_eq!(response.status(), 200);
-            response.json::<Value>().await.expect("json")
-        }
-    };
-    assert_eq!(check(&b).await["allowed"], true, "B caches the entitlement");
+    let body = json!({ "article_id": "story", "member_token": reader.access_token });
+    let allowed_on_b = || async { check(&b, &a.key, &body).await["allowed"] == true };
+    assert!(allowed_on_b().await, "B caches the entitlement");
 
     set_status(&a.app, &reader.member_id, &sub, "expired").await;
 
-    within_a_second(|| {
-        let answer = check(&b);
-        async move { answer.await["allowed"] == false }
-    })
-    .await;
+    within_a_second(|| async { !allowed_on_b().await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,22 +44,14 @@ async fn article_and_catalogue_changes_reach_the_other_replica() {
     let a = on(spawn_app(Backend::Postgres).await).await;
     let b = spawn_on(a.app.database.share(), test_settings(&a.app.database.url)).await;
     put_article(&a.app, &a.key, "story", "premium").await;
-    let access = |app: &crate::helpers::TestApp| {
-        let (client, url, key) = (
-            app.client.clone(),
-            app.url("/v1/access/check"),
-            a.key.clone(),
-        );
-        async move { post_with_key_raw(client, url, key).await }
+    let (on_b, key) = (&b, a.key.as_str());
+    let access_on_b = move |article_id: &'static str| async move {
+        check(on_b, key, &json!({ "article_id": article_id })).await["access"].clone()
     };
-    assert_eq!(access(&b).await["access"], "premium");
+    assert_eq!(access_on_b("story").await, "premium");
 
     put_article(&a.app, &a.key, "story", "free").await;
-    within_a_second(|| {
-        let answer = access(&b);
-        async move { answer.await["access"] == "free" }
-    })
-    .await;
+    within_a_second(|| async { access_on_b("story").await == "free" }).await;
 
     let publisher_id = a.publisher_id.clone();
     a.app
@@ -94,36 +65,14 @@ async fn article_and_catalogue_changes_reach_the_other_replica() {
         })
         .await;
     a.app.state.catalogue_changed().await;
-    within_a_second(|| {
-        let (client, url, key) = (b.client.clone(), b.url("/v1/access/check"), a.key.clone());
-        async move {
-            let answer: Value = client
-                .post(url)
-                .bearer_auth(key)
-                .json(&json!({ "article_id": "never-registered" }))
-                .send()
-                .await
-                .expect("check")
-                .json()
-                .await
-                .expect("json");
-            answer["access"] == "registered"
-        }
-    })
-    .await;
+    within_a_second(|| async { access_on_b("never-registered").await == "registered" }).await;
 }
 
-async fn post_with_key_raw(client: reqwest::Client, url: String, key: String) -> Value {
-    client
-        .post(url)
-        .bearer_auth(key)
-        .json(&json!({ "article_id": "story" }))
-        .send()
-        .await
-        .expect("check")
-        .json()
-        .await
-        .expect("json")
+/// A check through `app` with the publisher key `key`; it must answer 200.
+async fn check(app: &TestApp, key: &str, body: &Value) -> Value {
+    let response = post_with_key(app, key, "/v1/access/check", body).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
 }
 
 /// A publisher key revoked through one replica, and an admin key revoked
@@ -134,80 +83,46 @@ async fn a_key_revoked_anywhere_stops_working_on_every_replica() {
     let a = on(spawn_app(Backend::Postgres).await).await;
     let b = spawn_on(a.app.database.share(), test_settings(&a.app.database.url)).await;
     let admin = a.app.admin_key().await;
-    let created: Value = a
-        .app
-        .client
-        .post(a.app.url("/v1/admin/publishers/the-daily/keys"))
-        .bearer_auth(&admin)
-        .json(&json!({ "name": "web" }))
-        .send()
-        .await
-        .expect("create key")
-        .json()
-        .await
-        .expect("json");
+    let created: Value = post_with_key(
+        &a.app,
+        &admin,
+        "/v1/admin/publishers/the-daily/keys",
+        &json!({ "name": "web" }),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
     let (text, id) = (
         created["key"].as_str().expect("key").to_owned(),
         created["id"].as_str().expect("id").to_owned(),
     );
-    let status_on_b = |key: String| {
-        let (client, url) = (b.client.clone(), b.url("/v1/access/check"));
-        async move {
-            client
-                .post(url)
-                .bearer_auth(key)
-                .json(&json!({ "article_id": "story" }))
-                .send()
-                .await
-                .expect("check")
-                .status()
-        }
-    };
-    assert_eq!(status_on_b(text.clone()).await, 200, "B caches the key");
-
-    let revoked = a
-        .app
-        .client
-        .post(
-            a.app
-                .url(&format!("/v1/admin/publishers/the-daily/keys/{id}/revoke")),
+    let check_on_b = || async {
+        post_with_key(
+            &b,
+            &text,
+            "/v1/access/check",
+            &json!({ "article_id": "story" }),
         )
-        .bearer_auth(&admin)
-        .json(&json!({}))
-        .send()
         .await
-        .expect("revoke");
+        .status()
+    };
+    assert_eq!(check_on_b().await, 200, "B caches the key");
+
+    let revoke = format!("/v1/admin/publishers/the-daily/keys/{id}/revoke");
+    let revoked = post_with_key(&a.app, &admin, &revoke, &json!({})).await;
     assert_eq!(revoked.status(), 200);
-    within_a_second(|| {
-        let status = status_on_b(text.clone());
-        async move { status.await == 401 }
-    })
-    .await;
+    within_a_second(|| async { check_on_b().await == 401 }).await;
 
     let now = a.app.clock.now_utc();
     let (ops, ops_text) = a
         .app
         .with_conn(move |conn| kiosk::auth::admin_keys::create(conn, "ops", now).expect("create"))
         .await;
-    let audit_on_b = |key: String| {
-        let (client, url) = (b.client.clone(), b.url("/v1/admin/audit"));
-        async move {
-            client
-                .get(url)
-                .bearer_auth(key)
-                .send()
-                .await
-                .expect("audit")
-                .status()
-        }
-    };
-    assert_eq!(audit_on_b(ops_text.clone()).await, 200, "B caches the key");
+    let audit_on_b = || async { b.get_bearer("/v1/admin/audit", &ops_text).await.status() };
+    assert_eq!(audit_on_b().await, 200, "B caches the key");
     a.app
         .with_conn(move |conn| kiosk::auth::admin_keys::revoke(conn, &ops.id, now).expect("revoke"))
         .await;
-    within_a_second(|| {
-        let status = audit_on_b(ops_text.clone());
-        async move { status.await == 401 }
-    })
-    .await;
+    within_a_second(|| async { audit_on_b().await == 401 }).await;
 }
