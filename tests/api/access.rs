@@ -2,8 +2,9 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::both_backends;
+use crate::helpers::post_bearer;
 use crate::helpers::{problem_code, Backend, ClockExt};
-use crate::paywall::{paywall, post_with_key, set_status, subscribe, use_trial, PASSWORD};
+use crate::paywall::{paywall, set_status, subscribe, use_trial, PASSWORD};
 
 async fn anonymous_readers_get_each_level_and_its_offer(backend: Backend) {
     let pw = paywall(backend).await;
@@ -91,7 +92,7 @@ async fn a_plans_scope_decides_which_publishers_it_opens(backend: Backend) {
     let body = json!({ "article_id": "x", "member_token": reader.access_token });
 
     let daily = pw.check(body.clone()).await;
-    let elsewhere = post_with_key(&pw.app, &other_key, "/v1/access/check", &body).await;
+    let elsewhere = post_bearer(&pw.app, "/v1/access/check", &other_key, &body).await;
     let elsewhere: Value = elsewhere.json().await.expect("json");
 
     assert_eq!(daily["allowed"], true);
@@ -228,7 +229,7 @@ async fn check_batch_answers_a_listing_without_counting(backend: Backend) {
     pw.put_article("f1", "free").await;
     let pw_ref = &pw;
     let batch = |body: Value| async move {
-        post_with_key(&pw_ref.app, &pw_ref.key, "/v1/access/check-batch", &body).await
+        post_bearer(&pw_ref.app, "/v1/access/check-batch", &pw_ref.key, &body).await
     };
     let ids: Vec<String> = (0..101).map(|i| format!("a{i}")).collect();
 
@@ -273,10 +274,10 @@ async fn decisions_are_counted_on_metrics(backend: Backend) {
     let before = count(&app.get("/metrics").await.text().await.expect("text"));
 
     for _ in 0..2 {
-        post_with_key(
+        post_bearer(
             &app,
-            &key,
             "/v1/access/check",
+            &key,
             &json!({ "article_id": "x" }),
         )
         .await;

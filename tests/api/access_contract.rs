@@ -3,8 +3,9 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
+use crate::helpers::post_bearer;
 use crate::helpers::{problem_code, Backend};
-use crate::paywall::{paywall, post_with_key};
+use crate::paywall::paywall;
 
 /// A full batch of 1,000 articles with long titles is over the general
 /// body limit yet must be accepted; the route has a larger one.
@@ -19,7 +20,7 @@ async fn a_full_batch_with_titles_fits(backend: Backend) {
     let body = json!({ "articles": articles });
     assert!(body.to_string().len() > pw.app.state.settings.max_body_bytes);
 
-    let response = post_with_key(&pw.app, &pw.key, "/v1/articles/batch", &body).await;
+    let response = post_bearer(&pw.app, "/v1/articles/batch", &pw.key, &body).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(

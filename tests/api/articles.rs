@@ -1,8 +1,9 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
+use crate::helpers::post_bearer;
 use crate::helpers::{problem_code, Backend};
-use crate::paywall::{paywall, post_with_key, put_article, PASSWORD};
+use crate::paywall::{paywall, put_article, PASSWORD};
 
 async fn put_creates_then_updates_and_get_shows_it(backend: Backend) {
     let pw = paywall(backend).await;
@@ -165,7 +166,7 @@ async fn batch_writes_all_or_nothing(backend: Backend) {
     let pw = paywall(backend).await;
     let pw_ref = &pw;
     let batch = |body: Value| async move {
-        post_with_key(&pw_ref.app, &pw_ref.key, "/v1/articles/batch", &body).await
+        post_bearer(&pw_ref.app, "/v1/articles/batch", &pw_ref.key, &body).await
     };
     let many: Vec<Value> = (0..1001)
         .map(|i| json!({ "id": format!("a{i}"), "access": "free" }))

@@ -7,26 +7,12 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+pub use crate::helpers::post_bearer;
 use crate::helpers::{Backend, ClockExt, TestApp};
 use crate::stripe_fake::{spawn_billing_app, FakeStripe, WEBHOOK_SECRET};
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const DAY: i64 = 86_400;
-
-pub async fn post_bearer(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    body: &Value,
-) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .expect("request")
-}
 
 pub fn checkout_body(plan: &str) -> Value {
     json!({

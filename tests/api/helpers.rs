@@ -142,6 +142,23 @@ pub fn test_settings(database_url: &str) -> Settings {
     }
 }
 
+/// POSTs `body` as JSON to `path` with `token` as the Bearer credential
+/// (a member token, a publisher key or an admin key).
+pub async fn post_bearer(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use kiosk::config::Settings;
 
-use crate::helpers::{spawn_app, spawn_app_with, Backend, ClockExt, TestApp};
+use crate::helpers::{post_bearer, spawn_app, spawn_app_with, Backend, ClockExt, TestApp};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -48,7 +48,7 @@ impl Paywall {
     }
 
     pub async fn check_response(&self, body: Value) -> reqwest::Response {
-        post_with_key(&self.app, &self.key, "/v1/access/check", &body).await
+        post_bearer(&self.app, "/v1/access/check", &self.key, &body).await
     }
 
     /// A check that must answer 200; its decision.
@@ -98,21 +98,6 @@ impl Paywall {
             .await;
         self.app.state.catalogue_changed().await;
     }
-}
-
-pub async fn post_with_key(
-    app: &TestApp,
-    key: &str,
-    path: &str,
-    body: &Value,
-) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .expect("request")
 }
 
 pub async fn put_article(app: &TestApp, key: &str, id: &str, access: &str) -> reqwest::Response {

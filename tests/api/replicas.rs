@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::helpers::post_bearer;
 use crate::helpers::{spawn_app, spawn_on, test_settings, Backend, ClockExt, TestApp};
-use crate::paywall::{on, post_with_key, put_article, set_status, subscribe, PASSWORD};
+use crate::paywall::{on, put_article, set_status, subscribe, PASSWORD};
 
 /// Polls `probe` until it holds, for at most a second; answers how long it took.
 async fn within_a_second<F, Fut>(mut probe: F) -> Duration
@@ -70,7 +71,7 @@ async fn article_and_catalogue_changes_reach_the_other_replica() {
 
 /// A check through `app` with the publisher key `key`; it must answer 200.
 async fn check(app: &TestApp, key: &str, body: &Value) -> Value {
-    let response = post_with_key(app, key, "/v1/access/check", body).await;
+    let response = post_bearer(app, "/v1/access/check", key, body).await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("json")
 }
@@ -83,10 +84,10 @@ async fn a_key_revoked_anywhere_stops_working_on_every_replica() {
     let a = on(spawn_app(Backend::Postgres).await).await;
     let b = spawn_on(a.app.database.share(), test_settings(&a.app.database.url)).await;
     let admin = a.app.admin_key().await;
-    let created: Value = post_with_key(
+    let created: Value = post_bearer(
         &a.app,
-        &admin,
         "/v1/admin/publishers/the-daily/keys",
+        &admin,
         &json!({ "name": "web" }),
     )
     .await
@@ -98,10 +99,10 @@ async fn a_key_revoked_anywhere_stops_working_on_every_replica() {
         created["id"].as_str().expect("id").to_owned(),
     );
     let check_on_b = || async {
-        post_with_key(
+        post_bearer(
             &b,
-            &text,
             "/v1/access/check",
+            &text,
             &json!({ "article_id": "story" }),
         )
         .await
@@ -110,7 +111,7 @@ async fn a_key_revoked_anywhere_stops_working_on_every_replica() {
     assert_eq!(check_on_b().await, 200, "B caches the key");
 
     let revoke = format!("/v1/admin/publishers/the-daily/keys/{id}/revoke");
-    let revoked = post_with_key(&a.app, &admin, &revoke, &json!({})).await;
+    let revoked = post_bearer(&a.app, &revoke, &admin, &json!({})).await;
     assert_eq!(revoked.status(), 200);
     within_a_second(|| async { check_on_b().await == 401 }).await;
 

@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use crate::both_backends;
+use crate::helpers::post_bearer;
 use crate::helpers::Backend;
-use crate::paywall::{paywall, post_with_key, put_article};
+use crate::paywall::{paywall, put_article};
 
 async fn meters_and_articles_belong_to_one_publisher(backend: Backend) {
     let daily = paywall(backend).await;
@@ -22,10 +23,10 @@ async fn meters_and_articles_belong_to_one_publisher(backend: Backend) {
         assert_eq!(daily.check_visitor(id, "visitor-1").await["allowed"], true);
     }
     let daily_exhausted = daily.check_visitor("m4", "visitor-1").await;
-    let weekly_answer = post_with_key(
+    let weekly_answer = post_bearer(
         &daily.app,
-        &weekly_key,
         "/v1/access/check",
+        &weekly_key,
         &json!({ "article_id": "m4", "visitor_id": "visitor-1" }),
     )
     .await
