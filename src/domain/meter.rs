@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
+use crate::error::ApiError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MeterPeriod {
     /// Calendar month (the default).
@@ -13,6 +15,28 @@ pub enum MeterPeriod {
 }
 
 impl MeterPeriod {
+    /// Reads a period an admin sent.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        match raw {
+            "month" => Ok(Self::Month),
+            "week" => Ok(Self::Week),
+            "day" => Ok(Self::Day),
+            _ => Err(ApiError::validation(
+                "meter_period",
+                "meter_period must be month, week or day.",
+            )),
+        }
+    }
+
+    /// The stored and shown name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Week => "week",
+            Self::Day => "day",
+        }
+    }
+
     /// Reads a stored period; anything unknown counts as a month, the
     /// default, so a bad row never opens the meter wide.
     pub fn from_stored(raw: &str) -> Self {
@@ -60,6 +84,17 @@ impl MeterPeriod {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_parse_and_round_trip_through_storage() {
+        for p in ["month", "week", "day"] {
+            let period = MeterPeriod::parse(p).expect("valid");
+            assert_eq!(period.as_str(), p);
+            assert_eq!(MeterPeriod::from_stored(period.as_str()), period);
+        }
+        assert!(MeterPeriod::parse("year").is_err());
+        assert!(MeterPeriod::parse("Month").is_err());
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0)

@@ -3,36 +3,6 @@
 
 use crate::error::ApiError;
 
-/// The window a meter counts reads in (calendar periods, UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MeterPeriod {
-    Month,
-    Week,
-    Day,
-}
-
-impl MeterPeriod {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        match raw {
-            "month" => Ok(Self::Month),
-            "week" => Ok(Self::Week),
-            "day" => Ok(Self::Day),
-            _ => Err(ApiError::validation(
-                "meter_period",
-                "meter_period must be month, week or day.",
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Month => "month",
-            Self::Week => "week",
-            Self::Day => "day",
-        }
-    }
-}
-
 /// Free metered reads per period: 0 (no free reads) to 10,000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeterLimit(i32);
@@ -141,12 +111,7 @@ mod tests {
     }
 
     #[test]
-    fn periods_and_limits() {
-        for p in ["month", "week", "day"] {
-            assert_eq!(MeterPeriod::parse(p).map(MeterPeriod::as_str).ok(), Some(p));
-        }
-        assert!(MeterPeriod::parse("year").is_err());
-        assert!(MeterPeriod::parse("Month").is_err());
+    fn limits() {
         assert_eq!(MeterLimit::parse(0, "x").map(MeterLimit::get).ok(), Some(0));
         assert!(MeterLimit::parse(10_000, "x").is_ok());
         for bad in [-1, 10_001, i64::MAX] {
