@@ -25,6 +25,32 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// A new subscription row with nothing but its identity set: no end,
+    /// no cancellation, no Stripe link. Callers set what their kind needs.
+    pub fn new(
+        member_id: &str,
+        plan_id: &str,
+        source: &str,
+        status: &str,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: crate::domain::ids::new_id("sub"),
+            member_id: member_id.to_owned(),
+            plan_id: plan_id.to_owned(),
+            source: source.to_owned(),
+            status: status.to_owned(),
+            trial_ends_at: None,
+            current_period_end: None,
+            cancel_at_period_end: false,
+            canceled_at: None,
+            stripe_subscription_id: None,
+            stripe_event_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn state(&self) -> crate::domain::entitlement::SubscriptionState<'_> {
         crate::domain::entitlement::SubscriptionState {
             status: &self.status,

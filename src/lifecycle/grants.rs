@@ -6,7 +6,6 @@ use serde_json::json;
 
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::{audit, members, plans, DbConnection};
-use crate::domain::ids::new_id;
 use crate::domain::lifecycle::EventKind;
 use crate::error::ApiError;
 
@@ -38,19 +37,14 @@ pub fn grant(
         .with_field("plan"));
     }
     let sub = Subscription {
-        id: new_id("sub"),
-        member_id: member_id.to_owned(),
-        plan_id: plan.id,
-        source: "complimentary".into(),
-        status: "active".into(),
-        trial_ends_at: None,
         current_period_end: ends_at.map(|t| t.naive_utc()),
-        cancel_at_period_end: false,
-        canceled_at: None,
-        stripe_subscription_id: None,
-        stripe_event_at: None,
-        created_at: now.naive_utc(),
-        updated_at: now.naive_utc(),
+        ..Subscription::new(
+            member_id,
+            &plan.id,
+            "complimentary",
+            "active",
+            now.naive_utc(),
+        )
     };
     subscriptions::insert(conn, &sub)?;
     let details = json!({ "subscription_id": sub.id, "plan": plan.code, "ends_at": ends_at });

@@ -47,18 +47,8 @@ pub fn start(
     })?;
     let sub = Subscription {
         id: subscription_id,
-        member_id: member_id.to_owned(),
-        plan_id: plan.id,
-        source: "trial".into(),
-        status: "trialing".into(),
         trial_ends_at: Some((now + length).naive_utc()),
-        current_period_end: None,
-        cancel_at_period_end: false,
-        canceled_at: None,
-        stripe_subscription_id: None,
-        stripe_event_at: None,
-        created_at: now.naive_utc(),
-        updated_at: now.naive_utc(),
+        ..Subscription::new(member_id, &plan.id, "trial", "trialing", now.naive_utc())
     };
     subscriptions::insert(conn, &sub)?;
     events::record(conn, EventKind::TrialStarted, &sub, now)?;

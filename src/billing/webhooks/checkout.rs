@@ -8,7 +8,6 @@ use crate::billing::events::{CheckoutCompleted, Event};
 use crate::db::billing as db;
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::{is_unique_violation, members, plans, DbConnection};
-use crate::domain::ids::new_id;
 
 pub(super) fn completed(
     conn: &mut DbConnection,
@@ -95,18 +94,8 @@ fn placeholder(
         _ => ("incomplete", None),
     };
     Ok(Subscription {
-        id: new_id("sub"),
-        member_id: member_id.to_owned(),
-        plan_id: plan.id.clone(),
-        source: "stripe".into(),
-        status: status.into(),
         trial_ends_at,
-        current_period_end: None,
-        cancel_at_period_end: false,
-        canceled_at: None,
         stripe_subscription_id: Some(stripe_id.to_owned()),
-        stripe_event_at: None,
-        created_at: now,
-        updated_at: now,
+        ..Subscription::new(member_id, &plan.id, "stripe", status, now)
     })
 }
