@@ -6,10 +6,11 @@
 //!
 //! Each read keeps its own outcome (counted, already read, meter full): the
 //! reads of one batch run in order inside the transaction, so the guarded
-//! counter update sees the reads before it. On PostgreSQL a batch is two
-//! set-wise, prepared statements (`meters_batch`) rather than two per
-//! read. If the batch fails as a whole, each read is retried in a
-//! transaction of its own, so one bad read cannot fail the others.
+//! counter update sees the reads before it. On PostgreSQL a batch is one
+//! call of a server-side function (`meters_batch`): one round trip and one
+//! transaction, rather than two statements per read. If the batch fails as
+//! a whole, each read is retried on its own, so one bad read cannot fail
+//! the others.
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -17,9 +18,9 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use chrono::NaiveDateTime;
 use tokio::sync::oneshot;
 
-use crate::db::meters::{self, MeterKey, Recorded};
+use crate::db::meters::{MeterKey, Recorded};
 use crate::db::meters_batch;
-use crate::db::{write_transaction, Backend, Db};
+use crate::db::{Backend, Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
 
 /// Reads recorded in one transaction at most.
@@ -109,46 +110,51 @@ fn commit(db: &Db, mut batch: Vec<ReadJob>) {
     // One lock order for every batch, so concurrent batches on PostgreSQL
     // wait for each other instead of deadlocking.
     batch.sort_by(|a, b| (&a.key.subject, &a.article_id).cmp(&(&b.key.subject, &b.article_id)));
-    let mut conn = match db.pool.get() {
-        Ok(conn) => conn,
-        Err(e) => {
-            let cause = e.to_string();
-            for job in batch {
-                let _ = job.reply.send(Err(ApiError::unavailable(anyhow::anyhow!(
-                    "no database connection: {cause}"
-                ))));
-            }
-            return;
-        }
-    };
-    let reads: Vec<_> = batch
+    let (reads, replies): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .map(|job| ((job.key, job.article_id, job.limit, job.now), job.reply))
+        .unzip();
+    let reads: Vec<_> = reads
         .iter()
-        .map(|j| meters_batch::Read {
-            key: &j.key,
-            article_id: &j.article_id,
-            limit: j.limit,
-            now: j.now,
+        .map(|(key, article_id, limit, now)| meters_batch::Read {
+            key,
+            article_id,
+            limit: *limit,
+            now: *now,
         })
         .collect();
-    let together = write_transaction(&mut conn, |c| meters_batch::record_batch(c, &reads));
-    match together {
-        Ok(outcomes) => {
-            for (job, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = job.reply.send(Ok(outcome));
-            }
+    let answers = match db.pool.get() {
+        Ok(mut conn) => record(&mut conn, &reads),
+        Err(e) => {
+            let cause = e.to_string();
+            reads
+                .iter()
+                .map(|_| {
+                    Err(ApiError::unavailable(anyhow::anyhow!(
+                        "no database connection: {cause}"
+                    )))
+                })
+                .collect()
         }
-        Err(e) if batch.len() == 1 => {
-            if let Some(job) = batch.into_iter().next() {
-                let _ = job.reply.send(Err(ApiError::from(e)));
-            }
-        }
-        Err(_) => {
-            for job in batch {
-                let alone = write_transaction(&mut conn, |c| {
-                    meters::record(c, &job.key, &job.article_id, job.limit, job.now)
-                });
-                let _ = job.reply.send(alone.map_err(ApiError::from));
-            }
-        }
+    };
+    for (reply, answer) in replies.into_iter().zip(answers) {
+        let _ = reply.send(answer);
+    }
+}
+
+/// The batch's outcomes; if it fails as a whole, each read's own.
+fn record(conn: &mut DbConnection, reads: &[meters_batch::Read<'_>]) -> Vec<ApiResult<Recorded>> {
+    match meters_batch::commit_batch(conn, reads) {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(e) if reads.len() == 1 => vec![Err(ApiError::from(e))],
+        Err(_) => reads
+            .iter()
+            .map(|read| {
+                let alone = meters_batch::commit_batch(conn, std::slice::from_ref(read))?;
+                alone.into_iter().next().ok_or_else(|| {
+                    ApiError::unavailable(anyhow::anyhow!("a read was answered with nothing"))
+                })
+            })
+            .collect(),
     }
 }

@@ -197,26 +197,51 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
     let pw = paywall(backend).await;
     let publisher_id = pw.publisher_id.clone();
     let now = pw.app.clock.now_utc().naive_utc();
-    let batches: [&[&str]; 3] = [
-        &["a", "b", "a", "c", "d", "d", "a", "e", "c"],
-        &["d", "a", "f", "f"],
-        &["b", "b"],
+    // Two visitors' reads interleaved, so a batch holds several meters.
+    let batches: [&[(&str, &str)]; 3] = [
+        &[
+            ("x", "a"),
+            ("y", "a"),
+            ("x", "b"),
+            ("x", "a"),
+            ("y", "b"),
+            ("x", "c"),
+            ("x", "d"),
+            ("y", "a"),
+            ("x", "d"),
+            ("x", "a"),
+            ("x", "e"),
+            ("x", "c"),
+        ],
+        &[
+            ("x", "d"),
+            ("y", "c"),
+            ("x", "a"),
+            ("y", "d"),
+            ("x", "f"),
+            ("x", "f"),
+        ],
+        &[("x", "b"), ("y", "e"), ("x", "b"), ("y", "a")],
     ];
     let (batched, one_at_a_time, prepared) = pw
         .app
         .with_conn(move |conn| {
-            let key = |subject: &str| MeterKey {
+            let key = |subject: String| MeterKey {
                 publisher_id: publisher_id.clone(),
-                subject: subject.to_owned(),
+                subject,
                 period: "2026-03".to_owned(),
             };
-            let (together, alone) = (key("visitor:together"), key("visitor:alone"));
             let (mut batched, mut one_at_a_time) = (Vec::new(), Vec::new());
             for batch in batches {
+                let keys: Vec<_> = batch
+                    .iter()
+                    .map(|(visitor, _)| key(format!("visitor:together-{visitor}")))
+                    .collect();
                 let reads: Vec<Read<'_>> = batch
                     .iter()
-                    .map(|article_id| Read {
-                        key: &together,
+                    .zip(&keys)
+                    .map(|((_, article_id), key)| Read {
+                        key,
                         article_id,
                         limit: 3,
                         now,
@@ -224,21 +249,22 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
                     .collect();
                 let outcomes = write_transaction(conn, |c| record_batch(c, &reads)).expect("batch");
                 batched.extend(outcomes);
-                for article_id in batch {
+                for (visitor, article_id) in batch {
+                    let alone = key(format!("visitor:alone-{visitor}"));
                     let outcome =
                         write_transaction(conn, |c| meters::record(c, &alone, article_id, 3, now))
                             .expect("one read");
                     one_at_a_time.push(outcome);
                 }
             }
-            // On PostgreSQL the batch's statements stay prepared on the
+            // On PostgreSQL the batch is one call, kept prepared on the
             // connection: parsed and planned once, not once per batch.
             let prepared: i64 = match conn {
                 kiosk::db::DbConnection::Pg(pg) => {
                     use diesel::prelude::*;
                     diesel::dsl::sql::<diesel::sql_types::BigInt>(
                         "SELECT count(*) FROM pg_prepared_statements \
-                         WHERE statement LIKE '%unnest%'",
+                         WHERE statement LIKE '%kiosk_record_reads%'",
                     )
                     .get_result::<i64>(pg)
                     .expect("prepared statements")
@@ -249,14 +275,14 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
         })
         .await;
     if backend == Backend::Postgres {
-        assert_eq!(prepared, 2, "the two batch statements, each prepared once");
+        assert_eq!(prepared, 1, "the batch's one statement, prepared once");
     }
     assert_eq!(batched, one_at_a_time);
     let counted = batched
         .iter()
         .filter(|o| matches!(o, kiosk::db::meters::Recorded::Counted { .. }))
         .count();
-    assert_eq!(counted, 3, "{batched:?}");
+    assert_eq!(counted, 6, "three for each visitor: {batched:?}");
 }
 
 both_backends!(

@@ -1,0 +1,1 @@
+DROP FUNCTION kiosk_record_reads;
