@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::Prepared;
 use super::schema::{meter_counters, meter_reads};
 use super::DbConnection;
 
@@ -91,15 +92,18 @@ fn count(conn: &mut DbConnection, key: &MeterKey, limit: i32) -> QueryResult<Opt
         meter_counters::period,
     );
     let increment = meter_counters::used.eq(meter_counters::used + 1);
-    on_each_backend!(conn, |c| diesel::query_dsl::methods::FilterDsl::filter(
-        diesel::insert_into(meter_counters::table)
-            .values(counter)
-            .on_conflict(target)
-            .do_update()
-            .set(increment),
-        meter_counters::used.lt(limit),
+    // Kept prepared: diesel prepares every `DO UPDATE` afresh otherwise.
+    on_each_backend!(conn, |c| Prepared(
+        diesel::query_dsl::methods::FilterDsl::filter(
+            diesel::insert_into(meter_counters::table)
+                .values(counter)
+                .on_conflict(target)
+                .do_update()
+                .set(increment),
+            meter_counters::used.lt(limit),
+        )
+        .returning(meter_counters::used)
     )
-    .returning(meter_counters::used)
     .get_result(c)
     .optional())
 }

@@ -7,12 +7,12 @@
 //! batch order.
 
 use chrono::NaiveDateTime;
-use diesel::pg::{Pg, PgConnection};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Integer, SmallInt, Text, Timestamp};
 
 use super::meters::{self, MeterKey, Recorded};
+use super::prepared::Prepared;
 use super::{write_transaction, DbConnection};
 
 /// One read to record.
@@ -112,30 +112,3 @@ fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Re
         })
         .collect()
 }
-
-/// A raw statement whose text never changes: diesel keeps it prepared on
-/// the connection (keyed by its SQL), so PostgreSQL parses and plans it
-/// once per connection instead of once per batch. `sql_query` alone is
-/// never cached, since its text could be built at run time.
-struct Prepared<Q>(Q);
-
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
-    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.walk_ast(pass)
-    }
-
-    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
-        Ok(true)
-    }
-}
-
-impl<Q> QueryId for Prepared<Q> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q: Query> Query for Prepared<Q> {
-    type SqlType = Q::SqlType;
-}
-
-impl<Q, C> RunQueryDsl<C> for Prepared<Q> {}

@@ -24,6 +24,7 @@ pub mod members;
 pub mod meters;
 pub mod meters_batch;
 pub mod plans;
+mod prepared;
 pub mod publishers;
 pub mod schema;
 pub mod sessions;
