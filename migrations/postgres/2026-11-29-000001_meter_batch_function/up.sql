@@ -11,7 +11,7 @@
 -- their newest committed counts are read (ON CONFLICT DO UPDATE waits for
 -- and reads the latest version). The outcomes are then decided in order,
 -- the counters that moved are written back and the new reads a full meter
--- refused are removed.
+-- refused are removed, both by tuple id.
 CREATE FUNCTION kiosk_record_reads(
     publishers TEXT[],
     subjects TEXT[],
@@ -32,16 +32,12 @@ DECLARE
     kp TEXT;
     ks TEXT;
     kper TEXT;
+    ktid TID;
     counted TEXT[];
     refused TEXT[];
-    moved_p TEXT[] := '{}';
-    moved_s TEXT[] := '{}';
-    moved_per TEXT[] := '{}';
+    moved_tids TID[] := '{}';
     moved_used INTEGER[] := '{}';
-    gone_p TEXT[] := '{}';
-    gone_s TEXT[] := '{}';
-    gone_per TEXT[] := '{}';
-    gone_a TEXT[] := '{}';
+    gone_tids TID[] := '{}';
 BEGIN
     outcomes := array_fill(0::SMALLINT, ARRAY[cardinality(articles)]);
     useds := array_fill(0, ARRAY[cardinality(articles)]);
@@ -53,14 +49,14 @@ BEGIN
             INSERT INTO meter_reads (publisher_id, subject, period, article_id, read_at)
             SELECT p, s, per, a, t FROM input ORDER BY p, s, per, a
             ON CONFLICT DO NOTHING
-            RETURNING publisher_id, subject, period, article_id),
+            RETURNING ctid, publisher_id, subject, period, article_id),
         counters AS (
             INSERT INTO meter_counters (publisher_id, subject, period, used)
             SELECT DISTINCT p, s, per, 0 FROM input ORDER BY p, s, per
             ON CONFLICT (publisher_id, subject, period) DO UPDATE SET used = meter_counters.used
-            RETURNING publisher_id, subject, period, used)
-        SELECT i.n, i.p, i.s, i.per, i.a, i.lim, c.used AS used0,
-               nr.article_id IS NOT NULL AS is_new
+            RETURNING ctid, publisher_id, subject, period, used)
+        SELECT i.n, i.p, i.s, i.per, i.a, i.lim, c.used AS used0, c.ctid AS counter_tid,
+               nr.ctid AS read_tid, nr.article_id IS NOT NULL AS is_new
         FROM input i
         JOIN counters c ON c.publisher_id = i.p AND c.subject = i.s AND c.period = i.per
         LEFT JOIN new_reads nr ON nr.publisher_id = i.p AND nr.subject = i.s
@@ -69,15 +65,14 @@ BEGIN
     LOOP
         IF NOT in_key OR r.p <> kp OR r.s <> ks OR r.per <> kper THEN
             IF in_key AND cur <> before THEN
-                moved_p := moved_p || kp;
-                moved_s := moved_s || ks;
-                moved_per := moved_per || kper;
+                moved_tids := moved_tids || ktid;
                 moved_used := moved_used || cur;
             END IF;
             in_key := true;
             kp := r.p;
             ks := r.s;
             kper := r.per;
+            ktid := r.counter_tid;
             cur := r.used0;
             before := r.used0;
             counted := '{}';
@@ -94,29 +89,25 @@ BEGIN
             outcomes[r.n] := 2;
             IF NOT r.a = ANY (refused) THEN
                 refused := refused || r.a;
-                gone_p := gone_p || r.p;
-                gone_s := gone_s || r.s;
-                gone_per := gone_per || r.per;
-                gone_a := gone_a || r.a;
+                gone_tids := gone_tids || r.read_tid;
             END IF;
         END IF;
     END LOOP;
     IF in_key AND cur <> before THEN
-        moved_p := moved_p || kp;
-        moved_s := moved_s || ks;
-        moved_per := moved_per || kper;
+        moved_tids := moved_tids || ktid;
         moved_used := moved_used || cur;
     END IF;
+    -- By tuple id: the rows are this batch's own (the counters locked,
+    -- the reads inserted above), and a TID scan is the plan whatever the
+    -- tables' statistics say (a join on the keys was planned as a
+    -- sequential scan while the tables were new).
     IF cardinality(moved_used) > 0 THEN
         UPDATE meter_counters c SET used = m.used
-        FROM unnest(moved_p, moved_s, moved_per, moved_used) AS m(p, s, per, used)
-        WHERE c.publisher_id = m.p AND c.subject = m.s AND c.period = m.per;
+        FROM unnest(moved_tids, moved_used) AS m(tid, used)
+        WHERE c.ctid = m.tid;
     END IF;
-    IF cardinality(gone_a) > 0 THEN
-        DELETE FROM meter_reads m
-        USING unnest(gone_p, gone_s, gone_per, gone_a) AS g(p, s, per, a)
-        WHERE m.publisher_id = g.p AND m.subject = g.s AND m.period = g.per
-            AND m.article_id = g.a;
+    IF cardinality(gone_tids) > 0 THEN
+        DELETE FROM meter_reads WHERE ctid = ANY (gone_tids);
     END IF;
 END;
 $$;
