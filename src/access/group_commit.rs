@@ -125,7 +125,7 @@ fn commit(db: &Db, mut batch: Vec<ReadJob>) {
         })
         .collect();
     let answers = match db.pool.get() {
-        Ok(mut conn) => record(&mut conn, &reads),
+        Ok(mut conn) => commit_or_each(&mut conn, &reads),
         Err(e) => {
             let cause = e.to_string();
             reads
@@ -143,8 +143,13 @@ fn commit(db: &Db, mut batch: Vec<ReadJob>) {
     }
 }
 
-/// The batch's outcomes; if it fails as a whole, each read's own.
-fn record(conn: &mut DbConnection, reads: &[meters_batch::Read<'_>]) -> Vec<ApiResult<Recorded>> {
+/// Commits the reads as one batch and answers each read's outcome; if the
+/// batch fails as a whole, each read is committed on its own, so one bad
+/// read cannot fail the others.
+pub fn commit_or_each(
+    conn: &mut DbConnection,
+    reads: &[meters_batch::Read<'_>],
+) -> Vec<ApiResult<Recorded>> {
     match meters_batch::commit_batch(conn, reads) {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(e) if reads.len() == 1 => vec![Err(ApiError::from(e))],

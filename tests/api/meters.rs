@@ -285,6 +285,63 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
     assert_eq!(counted, 6, "three for each visitor: {batched:?}");
 }
 
+/// A batch that fails as a whole is committed read by read, so one bad
+/// read fails alone. PostgreSQL refuses a NUL byte in text, which fails
+/// the batch's one statement; SQLite stores it, so there all three count.
+async fn one_bad_read_does_not_fail_its_batch(backend: Backend) {
+    use kiosk::access::group_commit::commit_or_each;
+    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters_batch::Read;
+
+    let pw = paywall(backend).await;
+    let publisher_id = pw.publisher_id.clone();
+    let now = pw.app.clock.now_utc().naive_utc();
+    let answers = pw
+        .app
+        .with_conn(move |conn| {
+            let key = MeterKey {
+                publisher_id,
+                subject: "visitor:batch".to_owned(),
+                period: "2026-03".to_owned(),
+            };
+            let articles = ["a", "bad\0byte", "b"];
+            let reads: Vec<Read<'_>> = articles
+                .iter()
+                .map(|article_id| Read {
+                    key: &key,
+                    article_id,
+                    limit: 5,
+                    now,
+                })
+                .collect();
+            commit_or_each(conn, &reads)
+        })
+        .await;
+    assert!(
+        matches!(answers[0], Ok(Recorded::Counted { used: 0 })),
+        "{answers:?}"
+    );
+    match backend {
+        Backend::Postgres => {
+            assert!(answers[1].is_err(), "{answers:?}");
+            assert!(
+                matches!(answers[2], Ok(Recorded::Counted { used: 1 })),
+                "{answers:?}"
+            );
+        }
+        Backend::Sqlite => {
+            assert!(
+                matches!(answers[1], Ok(Recorded::Counted { used: 1 })),
+                "{answers:?}"
+            );
+            assert!(
+                matches!(answers[2], Ok(Recorded::Counted { used: 2 })),
+                "{answers:?}"
+            );
+        }
+    }
+}
+
 both_backends!(
     a_visitor_reads_up_to_the_limit_and_rereads_free,
     members_get_the_registered_limit_and_subscribers_no_meter,
@@ -294,4 +351,5 @@ both_backends!(
     without_group_commit_too,
     many_visitors_in_parallel_each_stop_at_their_limit,
     a_batch_answers_as_reads_one_at_a_time,
+    one_bad_read_does_not_fail_its_batch,
 );
