@@ -113,25 +113,11 @@ pub async fn insert_trial(app: &TestApp, member_id: &str, plan_id: &str) {
     let now = app.clock.now_utc().naive_utc();
     let (member_id, plan_id) = (member_id.to_owned(), plan_id.to_owned());
     app.with_conn(move |conn| {
-        kiosk::db::subscriptions::insert(
-            conn,
-            &kiosk::db::subscriptions::Subscription {
-                id: kiosk::domain::ids::new_id("sub"),
-                member_id,
-                plan_id,
-                source: "trial".into(),
-                status: "trialing".into(),
-                trial_ends_at: Some(now + chrono::Duration::days(14)),
-                current_period_end: None,
-                cancel_at_period_end: false,
-                canceled_at: None,
-                stripe_subscription_id: None,
-                stripe_event_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .expect("insert subscription")
+        let mut sub = kiosk::db::subscriptions::Subscription::new(
+            &member_id, &plan_id, "trial", "trialing", now,
+        );
+        sub.trial_ends_at = Some(now + chrono::Duration::days(14));
+        kiosk::db::subscriptions::insert(conn, &sub).expect("insert subscription")
     })
     .await;
 }

@@ -51,21 +51,10 @@ pub async fn start_local_trial(
         let plan = kiosk::db::plans::find_by_code(conn, "gold")
             .expect("query")
             .expect("plan gold");
-        let sub = kiosk::db::subscriptions::Subscription {
-            id: kiosk::domain::ids::new_id("sub"),
-            member_id: member_id.clone(),
-            plan_id: plan.id.clone(),
-            source: "trial".into(),
-            status: "trialing".into(),
-            trial_ends_at: Some(ends.naive_utc()),
-            current_period_end: None,
-            cancel_at_period_end: false,
-            canceled_at: None,
-            stripe_subscription_id: None,
-            stripe_event_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let mut sub = kiosk::db::subscriptions::Subscription::new(
+            &member_id, &plan.id, "trial", "trialing", now,
+        );
+        sub.trial_ends_at = Some(ends.naive_utc());
         kiosk::db::subscriptions::insert(conn, &sub).expect("insert trial");
         diesel::insert_into(trial_ledger::table)
             .values((

@@ -4,12 +4,17 @@ use kiosk::db::schema::audit_log;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{problem_code, spawn_app, Backend, TestApp};
+use crate::helpers::{post_bearer, problem_code, spawn_app, Backend, TestApp};
 use crate::lifecycle_support::{body, member, rfc3339, time};
 
 async fn grant(app: &TestApp, key: &str, member_id: &str, body: Value) -> reqwest::Response {
-    app.post_bearer(&format!("/v1/admin/members/{member_id}/grants"), key, &body)
-        .await
+    post_bearer(
+        app,
+        &format!("/v1/admin/members/{member_id}/grants"),
+        key,
+        &body,
+    )
+    .await
 }
 
 async fn audit_actions(app: &TestApp, target: &str) -> Vec<(String, String)> {

@@ -7,21 +7,11 @@ use kiosk::db::subscriptions::Subscription;
 use reqwest::Response;
 use serde_json::{json, Value};
 
-use crate::helpers::{ClockExt, TestApp, Tokens};
+use crate::helpers::{post_bearer, ClockExt, TestApp, Tokens};
 
 pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
-    pub async fn post_bearer(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
-    }
-
     pub async fn delete_bearer(&self, path: &str, token: &str) -> Response {
         self.client
             .delete(self.url(path))
@@ -32,18 +22,17 @@ impl TestApp {
     }
 
     pub async fn start_trial(&self, token: &str, plan: &str) -> Response {
-        self.post_bearer("/v1/me/trials", token, &json!({ "plan": plan }))
-            .await
+        post_bearer(self, "/v1/me/trials", token, &json!({ "plan": plan })).await
     }
 
     pub async fn cancel(&self, token: &str, subscription_id: &str) -> Response {
         let path = format!("/v1/me/subscriptions/{subscription_id}/cancel");
-        self.post_bearer(&path, token, &json!({})).await
+        post_bearer(self, &path, token, &json!({})).await
     }
 
     pub async fn resume(&self, token: &str, subscription_id: &str) -> Response {
         let path = format!("/v1/me/subscriptions/{subscription_id}/resume");
-        self.post_bearer(&path, token, &json!({})).await
+        post_bearer(self, &path, token, &json!({})).await
     }
 
     /// `GET /v1/me` with a fresh sign-in (time moves further than tokens

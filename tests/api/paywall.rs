@@ -120,21 +120,9 @@ pub async fn subscribe(
     period_end: Option<DateTime<Utc>>,
 ) -> String {
     let now = app.clock.now_utc().naive_utc();
-    let sub = kiosk::db::subscriptions::Subscription {
-        id: kiosk::domain::ids::new_id("sub"),
-        member_id: member_id.to_owned(),
-        plan_id: plan_id.to_owned(),
-        source: "stripe".into(),
-        status: status.into(),
-        trial_ends_at: None,
-        current_period_end: period_end.map(|t| t.naive_utc()),
-        cancel_at_period_end: false,
-        canceled_at: None,
-        stripe_subscription_id: None,
-        stripe_event_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut sub =
+        kiosk::db::subscriptions::Subscription::new(member_id, plan_id, "stripe", status, now);
+    sub.current_period_end = period_end.map(|t| t.naive_utc());
     let id = sub.id.clone();
     app.with_conn(move |conn| kiosk::db::subscriptions::insert(conn, &sub).expect("insert"))
         .await;

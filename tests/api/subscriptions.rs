@@ -2,7 +2,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{problem_code, spawn_app, Backend};
+use crate::helpers::{post_bearer, problem_code, spawn_app, Backend};
 use crate::lifecycle_support::{body, member, time};
 use crate::stripe_fake::{spawn_billing_app, FakeStripe};
 
@@ -160,12 +160,14 @@ async fn a_member_can_give_up_complimentary_access(backend: Backend) {
     let key = app.admin_key().await;
     let path = format!("/v1/admin/members/{}/grants", reader.member_id);
     let ends = (app.now() + Duration::days(10)).to_rfc3339();
-    let open = app
-        .post_bearer(&path, &key, &json!({"plan": "all-access"}))
-        .await;
-    let dated = app
-        .post_bearer(&path, &key, &json!({"plan": "all-access", "ends_at": ends}))
-        .await;
+    let open = post_bearer(&app, &path, &key, &json!({"plan": "all-access"})).await;
+    let dated = post_bearer(
+        &app,
+        &path,
+        &key,
+        &json!({"plan": "all-access", "ends_at": ends}),
+    )
+    .await;
     let open = body(open, 201).await;
     let dated = body(dated, 201).await;
 

@@ -3,7 +3,7 @@ use kiosk::lifecycle::sweeper::{sweep_once, SweepReport};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::helpers::{post_bearer, spawn_app_with, Backend, TestApp};
 use crate::lifecycle_support::{body, member};
 use crate::stripe_fake::FakeStripe;
 
@@ -83,8 +83,13 @@ async fn two_sweeps_at_once_record_each_event_once(backend: Backend) {
         let path = format!("/v1/admin/members/{}/grants", reader.member_id);
         let ends = (app.now() + Duration::days(20)).to_rfc3339();
         body(
-            app.post_bearer(&path, &key, &json!({"plan": "all-access", "ends_at": ends}))
-                .await,
+            post_bearer(
+                &app,
+                &path,
+                &key,
+                &json!({"plan": "all-access", "ends_at": ends}),
+            )
+            .await,
             201,
         )
         .await;

@@ -2,7 +2,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{problem_code, spawn_app, spawn_app_with, Backend};
+use crate::helpers::{post_bearer, problem_code, spawn_app, spawn_app_with, Backend};
 use crate::lifecycle_support::{body, member, time};
 
 async fn a_trial_starts_at_once_and_shows_on_me(backend: Backend) {
@@ -149,17 +149,15 @@ async fn bad_bodies_and_credentials_are_refused(backend: Backend) {
     let admin = app.admin_key().await;
     let token = reader.access_token.as_str();
 
-    let mass = app
-        .post_bearer(
-            "/v1/me/trials",
-            token,
-            &json!({"plan": "all-access", "status": "active"}),
-        )
-        .await;
-    let missing = app.post_bearer("/v1/me/trials", token, &json!({})).await;
-    let number = app
-        .post_bearer("/v1/me/trials", token, &json!({"plan": 7}))
-        .await;
+    let mass = post_bearer(
+        &app,
+        "/v1/me/trials",
+        token,
+        &json!({"plan": "all-access", "status": "active"}),
+    )
+    .await;
+    let missing = post_bearer(&app, "/v1/me/trials", token, &json!({})).await;
+    let number = post_bearer(&app, "/v1/me/trials", token, &json!({"plan": 7})).await;
     let anonymous = app
         .post_json("/v1/me/trials", &json!({"plan": "all-access"}))
         .await;
