@@ -12,7 +12,6 @@
 //! a whole, each read is retried on its own, so one bad read cannot fail
 //! the others.
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use chrono::NaiveDateTime;
@@ -26,12 +25,6 @@ use crate::error::{ApiError, ApiResult};
 /// Reads recorded in one transaction at most.
 const MAX_BATCH: usize = 256;
 
-/// Writer threads per replica. One on either backend: SQLite has one
-/// write lock, and on PostgreSQL one writer, whose batches are bigger, used
-/// about a third less server CPU per read than two for the same throughput
-/// (README, performance).
-const WRITERS: usize = 1;
-
 struct ReadJob {
     key: MeterKey,
     article_id: String,
@@ -40,30 +33,23 @@ struct ReadJob {
     reply: oneshot::Sender<ApiResult<Recorded>>,
 }
 
+/// One writer thread per replica, on either backend: SQLite has one write
+/// lock, and on PostgreSQL one writer, whose batches are bigger, used about
+/// a third less server CPU per read than two for the same throughput
+/// (README, performance).
 pub struct MeterWriter {
-    /// One queue per writer thread; a subject's reads always go to the same
-    /// writer, so concurrent batches never wait on each other's counters.
-    queues: Vec<Sender<ReadJob>>,
-    hasher: RandomState,
+    queue: Sender<ReadJob>,
 }
 
 impl MeterWriter {
-    /// Starts `WRITERS` writer threads; they end with the writer.
+    /// Starts the writer thread; it ends with the writer.
     pub fn start(db: &Db) -> std::io::Result<Self> {
-        let writers = WRITERS;
-        let mut queues = Vec::with_capacity(writers);
-        for n in 0..writers {
-            let (jobs, queue) = mpsc::channel();
-            let db = db.clone();
-            std::thread::Builder::new()
-                .name(format!("kiosk-meter-writer-{n}"))
-                .spawn(move || write_loop(&db, &queue))?;
-            queues.push(jobs);
-        }
-        Ok(Self {
-            queues,
-            hasher: RandomState::new(),
-        })
+        let (queue, jobs) = mpsc::channel();
+        let db = db.clone();
+        std::thread::Builder::new()
+            .name("kiosk-meter-writer".into())
+            .spawn(move || write_loop(&db, &jobs))?;
+        Ok(Self { queue })
     }
 
     /// Records a read (see `meters::record`), committed before it answers.
@@ -82,10 +68,7 @@ impl MeterWriter {
             now,
             reply,
         };
-        let writer = self
-            .hasher
-            .hash_one((&job.key.publisher_id, &job.key.subject)) as usize;
-        self.queues[writer % self.queues.len()]
+        self.queue
             .send(job)
             .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer stopped")))?;
         answer
