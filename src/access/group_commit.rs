@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use crate::db::meters::{MeterKey, Recorded};
 use crate::db::meters_batch;
-use crate::db::{Db, DbConnection};
+use crate::db::{Db, DbConnection, PooledConnection};
 use crate::error::{ApiError, ApiResult};
 
 /// Reads recorded in one transaction at most.
@@ -78,6 +78,10 @@ impl MeterWriter {
 }
 
 fn write_loop(db: &Db, queue: &Receiver<ReadJob>) {
+    // The writer keeps its connection between batches: taking one from the
+    // pool tests it with a query first, a round trip per batch on
+    // PostgreSQL. After a failed batch it takes a fresh (tested) one.
+    let mut conn = None;
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -86,11 +90,11 @@ fn write_loop(db: &Db, queue: &Receiver<ReadJob>) {
                 Err(_) => break,
             }
         }
-        commit(db, batch);
+        commit(db, &mut conn, batch);
     }
 }
 
-fn commit(db: &Db, mut batch: Vec<ReadJob>) {
+fn commit(db: &Db, conn: &mut Option<PooledConnection>, mut batch: Vec<ReadJob>) {
     // A fixed order within the batch (subject, then article); the
     // PostgreSQL function takes its locks in key order itself.
     batch.sort_by(|a, b| (&a.key.subject, &a.article_id).cmp(&(&b.key.subject, &b.article_id)));
@@ -107,18 +111,26 @@ fn commit(db: &Db, mut batch: Vec<ReadJob>) {
             now: *now,
         })
         .collect();
-    let answers = match db.pool.get() {
-        Ok(mut conn) => commit_or_each(&mut conn, &reads),
-        Err(e) => {
-            let cause = e.to_string();
-            reads
-                .iter()
-                .map(|_| {
-                    Err(ApiError::unavailable(anyhow::anyhow!(
-                        "no database connection: {cause}"
-                    )))
-                })
-                .collect()
+    let answers = match conn.as_mut().map(|c| meters_batch::commit_batch(c, &reads)) {
+        Some(Ok(outcomes)) => outcomes.into_iter().map(Ok).collect(),
+        // No connection yet, or the batch failed (the connection may be
+        // the cause): a fresh one, and each read on its own.
+        _ => {
+            *conn = None;
+            match db.pool.get() {
+                Ok(fresh) => commit_or_each(conn.insert(fresh), &reads),
+                Err(e) => {
+                    let cause = e.to_string();
+                    reads
+                        .iter()
+                        .map(|_| {
+                            Err(ApiError::unavailable(anyhow::anyhow!(
+                                "no database connection: {cause}"
+                            )))
+                        })
+                        .collect()
+                }
+            }
         }
     };
     for (reply, answer) in replies.into_iter().zip(answers) {

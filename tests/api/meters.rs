@@ -342,6 +342,49 @@ async fn one_bad_read_does_not_fail_its_batch(backend: Backend) {
     }
 }
 
+/// The meter writer keeps its database connection between batches; when
+/// that connection is lost (here PostgreSQL ends every session of the
+/// test's database), the next read is still recorded, once, on a fresh
+/// one. SQLite has no server to lose: there the same reads simply count.
+async fn the_writer_recovers_from_a_lost_connection(backend: Backend) {
+    let pw = paywall(backend).await;
+    pw.put_article("m1", "metered").await;
+    pw.put_article("m2", "metered").await;
+    let first = pw.check_visitor("m1", "v").await;
+    if backend == Backend::Postgres {
+        let ended: Vec<bool> = pw
+            .app
+            .with_conn(|conn| {
+                use diesel::prelude::*;
+                use diesel::sql_types::Bool;
+                #[derive(QueryableByName)]
+                struct Ended {
+                    #[diesel(sql_type = Bool)]
+                    ended: bool,
+                }
+                diesel::sql_query(
+                    "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                )
+                .load::<Ended>(conn)
+                .expect("terminate")
+                .into_iter()
+                .map(|e| e.ended)
+                .collect()
+            })
+            .await;
+        assert!(ended.contains(&true), "the writer's session was ended");
+    }
+
+    let second = pw.check_visitor("m2", "v").await;
+    let again = pw.check_visitor("m2", "v").await;
+
+    assert_eq!(first["meter"]["used"], 1);
+    assert_eq!(second["allowed"], true, "{second}");
+    assert_eq!(second["meter"]["used"], 2, "{second}");
+    assert_eq!(again["meter"]["used"], 2, "counted once: {again}");
+}
+
 both_backends!(
     a_visitor_reads_up_to_the_limit_and_rereads_free,
     members_get_the_registered_limit_and_subscribers_no_meter,
@@ -352,4 +395,5 @@ both_backends!(
     many_visitors_in_parallel_each_stop_at_their_limit,
     a_batch_answers_as_reads_one_at_a_time,
     one_bad_read_does_not_fail_its_batch,
+    the_writer_recovers_from_a_lost_connection,
 );
