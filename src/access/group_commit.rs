@@ -94,21 +94,16 @@ fn write_loop(db: &Db, queue: &Receiver<ReadJob>) {
     }
 }
 
-fn commit(db: &Db, conn: &mut Option<PooledConnection>, mut batch: Vec<ReadJob>) {
-    // A fixed order within the batch (subject, then article); the
-    // PostgreSQL function takes its locks in key order itself.
-    batch.sort_by(|a, b| (&a.key.subject, &a.article_id).cmp(&(&b.key.subject, &b.article_id)));
-    let (reads, replies): (Vec<_>, Vec<_>) = batch
-        .into_iter()
-        .map(|job| ((job.key, job.article_id, job.limit, job.now), job.reply))
-        .unzip();
-    let reads: Vec<_> = reads
+fn commit(db: &Db, conn: &mut Option<PooledConnection>, batch: Vec<ReadJob>) {
+    // In arrival order: the PostgreSQL function takes its locks in key
+    // order itself, and SQLite has one writer.
+    let reads: Vec<_> = batch
         .iter()
-        .map(|(key, article_id, limit, now)| meters_batch::Read {
-            key,
-            article_id,
-            limit: *limit,
-            now: *now,
+        .map(|job| meters_batch::Read {
+            key: &job.key,
+            article_id: &job.article_id,
+            limit: job.limit,
+            now: job.now,
         })
         .collect();
     let answers = match conn.as_mut().map(|c| meters_batch::commit_batch(c, &reads)) {
@@ -133,8 +128,8 @@ fn commit(db: &Db, conn: &mut Option<PooledConnection>, mut batch: Vec<ReadJob>)
             }
         }
     };
-    for (reply, answer) in replies.into_iter().zip(answers) {
-        let _ = reply.send(answer);
+    for (job, answer) in batch.into_iter().zip(answers) {
+        let _ = job.reply.send(answer);
     }
 }
 

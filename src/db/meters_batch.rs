@@ -39,19 +39,13 @@ struct Answers {
 /// round trip, it is recorded read by read in one write transaction.
 pub fn commit_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
     match conn {
-        DbConnection::Pg(_) => record_batch(conn, reads),
-        DbConnection::Sqlite(_) => write_transaction(conn, |c| record_batch(c, reads)),
-    }
-}
-
-/// `commit_batch` inside the caller's transaction.
-pub fn record_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
-    match conn {
         DbConnection::Pg(pg) => record_all(pg, reads),
-        DbConnection::Sqlite(_) => reads
-            .iter()
-            .map(|r| meters::record(conn, r.key, r.article_id, r.limit, r.now))
-            .collect(),
+        DbConnection::Sqlite(_) => write_transaction(conn, |c| {
+            reads
+                .iter()
+                .map(|r| meters::record(c, r.key, r.article_id, r.limit, r.now))
+                .collect()
+        }),
     }
 }
 
@@ -61,24 +55,12 @@ pub fn record_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<
 /// server.
 fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
     let n = reads.len();
-    let (mut publishers, mut subjects, mut periods) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut articles, mut times, mut limits) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for read in reads {
-        publishers.push(read.key.publisher_id.as_str());
-        subjects.push(read.key.subject.as_str());
-        periods.push(read.key.period.as_str());
-        articles.push(read.article_id);
-        times.push(read.now);
-        limits.push(read.limit);
-    }
+    let publishers: Vec<&str> = reads.iter().map(|r| r.key.publisher_id.as_str()).collect();
+    let subjects: Vec<&str> = reads.iter().map(|r| r.key.subject.as_str()).collect();
+    let periods: Vec<&str> = reads.iter().map(|r| r.key.period.as_str()).collect();
+    let articles: Vec<&str> = reads.iter().map(|r| r.article_id).collect();
+    let times: Vec<_> = reads.iter().map(|r| r.now).collect();
+    let limits: Vec<_> = reads.iter().map(|r| r.limit).collect();
     let answers: Answers = Prepared(
         diesel::sql_query("SELECT outcomes, useds FROM kiosk_record_reads($1, $2, $3, $4, $5, $6)")
             .bind::<Array<Text>, _>(&publishers)

@@ -191,7 +191,7 @@ async fn many_visitors_in_parallel_each_stop_at_their_limit(backend: Backend) {
 /// batch are re-reads.
 async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
     use kiosk::db::meters::{self, MeterKey};
-    use kiosk::db::meters_batch::{record_batch, Read};
+    use kiosk::db::meters_batch::{commit_batch, Read};
     use kiosk::db::write_transaction;
 
     let pw = paywall(backend).await;
@@ -247,7 +247,7 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
                         now,
                     })
                     .collect();
-                let outcomes = write_transaction(conn, |c| record_batch(c, &reads)).expect("batch");
+                let outcomes = commit_batch(conn, &reads).expect("batch");
                 batched.extend(outcomes);
                 for (visitor, article_id) in batch {
                     let alone = key(format!("visitor:alone-{visitor}"));
