@@ -87,8 +87,6 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
-    /// The same database for a second server (another replica); dropping the
-    /// share removes nothing.
     /// The same database for another replica; only the original removes
     /// it when dropped.
     pub fn share(&self) -> Self {

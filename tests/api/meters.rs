@@ -385,6 +385,80 @@ async fn the_writer_recovers_from_a_lost_connection(backend: Backend) {
     assert_eq!(again["meter"]["used"], 2, "counted once: {again}");
 }
 
+/// The batch's write-back (counters moved, refused reads removed) goes by
+/// tuple id, never by scanning a table, even when the statistics say the
+/// tables are tiny: a plan cached while they were (a new database, or the
+/// first minutes of a period) would otherwise scan the whole counters
+/// table in every batch as it grows. Here the tables are analyzed with one
+/// row each, then a batch moves a counter and refuses a read.
+async fn the_batch_write_back_never_scans_a_table(backend: Backend) {
+    use diesel::prelude::*;
+    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters_batch::{commit_batch, Read};
+    use kiosk::db::DbConnection;
+
+    /// Sequential scans of the meter tables this session has made and not
+    /// yet reported (so the same view read twice gives what lies between).
+    fn seq_scans(conn: &mut DbConnection) -> QueryResult<i64> {
+        diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "SELECT coalesce(sum(seq_scan), 0)::bigint FROM pg_stat_xact_user_tables \
+             WHERE relname IN ('meter_counters', 'meter_reads')",
+        )
+        .get_result(conn)
+    }
+
+    let pw = paywall(backend).await;
+    let key = MeterKey {
+        publisher_id: pw.publisher_id.clone(),
+        subject: "visitor:small".to_owned(),
+        period: "2026-03".to_owned(),
+    };
+    let now = pw.app.clock.now_utc().naive_utc();
+    let (outcomes, seq_scans) = pw
+        .app
+        .with_conn(move |conn| {
+            let read = |article_id| Read {
+                key: &key,
+                article_id,
+                limit: 2,
+                now,
+            };
+            let first = commit_batch(conn, &[read("a")]).expect("first batch");
+            if let DbConnection::Pg(pg) = conn {
+                diesel::sql_query("ANALYZE meter_counters, meter_reads")
+                    .execute(pg)
+                    .expect("analyze");
+            }
+            // On PostgreSQL, counted around the batch inside one
+            // transaction; SQLite has no planner statistics to mislead it.
+            let (second, seq_scans) = match conn {
+                DbConnection::Pg(_) => conn
+                    .transaction(|conn| {
+                        let before = seq_scans(conn)?;
+                        let second = commit_batch(conn, &[read("b"), read("c")])?;
+                        let scans = seq_scans(conn)? - before;
+                        Ok::<_, diesel::result::Error>((second, scans))
+                    })
+                    .expect("second batch"),
+                DbConnection::Sqlite(_) => (
+                    commit_batch(conn, &[read("b"), read("c")]).expect("second batch"),
+                    0,
+                ),
+            };
+            ([first, second].concat(), seq_scans)
+        })
+        .await;
+    assert_eq!(
+        outcomes,
+        [
+            Recorded::Counted { used: 0 },
+            Recorded::Counted { used: 1 },
+            Recorded::Exhausted { used: 2 },
+        ]
+    );
+    assert_eq!(seq_scans, 0, "the write-back scanned a meter table");
+}
+
 both_backends!(
     a_visitor_reads_up_to_the_limit_and_rereads_free,
     members_get_the_registered_limit_and_subscribers_no_meter,
@@ -396,4 +470,5 @@ both_backends!(
     a_batch_answers_as_reads_one_at_a_time,
     one_bad_read_does_not_fail_its_batch,
     the_writer_recovers_from_a_lost_connection,
+    the_batch_write_back_never_scans_a_table,
 );
