@@ -4,11 +4,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use chrono::Duration;
-use tracing_actix_web::TracingLogger;
 
 use crate::access::group_commit::MeterWriter;
 use crate::api;
@@ -145,7 +144,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .add(("Referrer-Policy", "no-referrer"))
                     .add(("Cache-Control", "no-store")),
             )
-            .wrap(TracingLogger::default())
+            .wrap(from_fn(crate::telemetry::request_span))
             .app_data(state.clone())
             .configure(|cfg| api::configure(cfg, max_body))
             .default_service(web::to(api::not_found))

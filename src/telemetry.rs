@@ -1,3 +1,7 @@
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use tracing::Instrument;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter};
@@ -18,4 +22,33 @@ pub fn init(format: &str) {
     };
     // A subscriber set already (tests) is fine.
     let _ = result;
+}
+
+/// Wraps each request in a span, so that what is logged while it runs says
+/// which request it belongs to (method, path) and how it was answered
+/// (status). The span is made only when `info` is on for this module:
+/// under `RUST_LOG=warn` a request pays nothing for it. (The general
+/// `tracing-actix-web` logger used before cost about 7 µs of CPU per
+/// request, a fifth of an access check: a request id drawn from the
+/// kernel's random source, the client's address looked up and formatted,
+/// fifteen fields. README, performance.) Failures are logged where they
+/// are answered (`ApiError`), server errors only.
+pub async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = req.path(),
+        status = tracing::field::Empty,
+    );
+    if span.is_disabled() {
+        return next.call(req).await;
+    }
+    let answer = next.call(req).instrument(span.clone()).await;
+    if let Ok(response) = &answer {
+        span.record("status", response.status().as_u16());
+    }
+    answer
 }
