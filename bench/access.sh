@@ -6,6 +6,7 @@
 #   bench/access.sh                   # 100k and 10k members
 #   bench/access.sh 1000000           # 1M members
 #   DURATION=30s BACKENDS=sqlite bench/access.sh 100000
+#   ROUNDS=1 bench/access.sh 10000    # one round instead of the median of 3
 #
 # Needs wrk (apt-get install -y wrk), sqlite3, psql, python3, and for
 # PostgreSQL a server at $PG_SERVER (default postgres://postgres@127.0.0.1:5432).
@@ -16,6 +17,7 @@ MEMBER_COUNTS=${*:-100000 10000}
 BACKENDS=${BACKENDS:-sqlite postgres}
 export ARTICLES=100000
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=64
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
 KIOSK_PORT=${KIOSK_PORT:-28480}
@@ -43,9 +45,18 @@ for backend in $BACKENDS; do
     seed_kiosk "$backend"
     check=$CHECK_URL
 
-    read -r base_rps base_p99 base_bad < <(wrk_run "http://127.0.0.1:$BASELINE_PORT/" bench/premium.lua)
-    read -r prem_rps prem_p99 prem_bad < <(wrk_run "$check" bench/premium.lua)
-    read -r met_rps met_p99 met_bad < <(wrk_run "$check" bench/metered.lua)
+    # ROUNDS rounds of the three runs, interleaved, and the median of each:
+    # the machine's other tenants come and go within a minute, and a ratio
+    # of two runs made far apart would carry that in.
+    base=() prem=() met=()
+    for _ in $(seq 1 "$ROUNDS"); do
+      base+=("$(wrk_run "http://127.0.0.1:$BASELINE_PORT/" bench/premium.lua)")
+      prem+=("$(wrk_run "$check" bench/premium.lua)")
+      met+=("$(wrk_run "$check" bench/metered.lua)")
+    done
+    read -r base_rps base_p99 base_bad < <(median "${base[@]}")
+    read -r prem_rps prem_p99 prem_bad < <(median "${prem[@]}")
+    read -r met_rps met_p99 met_bad < <(median "${met[@]}")
     printf '%-9s %9s %-22s %10s %8s %7s\n' \
       "$backend" "$members" "baseline (fixed JSON)" "$base_rps" "$base_p99" "100%" \
       "$backend" "$members" "premium, subscriber" "$prem_rps" "$prem_p99" "$(ratio "$prem_rps" "$base_rps")" \
