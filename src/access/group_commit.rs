@@ -109,7 +109,8 @@ fn commit(db: &Db, conn: &mut Option<PooledConnection>, batch: Vec<ReadJob>) {
     let answers = match conn.as_mut().map(|c| meters_batch::commit_batch(c, &reads)) {
         Some(Ok(outcomes)) => outcomes.into_iter().map(Ok).collect(),
         // No connection yet, or the batch failed (the connection may be
-        // the cause): a fresh one, and each read on its own.
+        // the cause): a fresh one, the batch on it, and if it fails again
+        // each read on its own.
         _ => {
             *conn = None;
             match db.pool.get() {

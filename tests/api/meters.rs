@@ -424,9 +424,9 @@ async fn the_batch_write_back_never_scans_a_table(backend: Backend) {
                 now,
             };
             let first = commit_batch(conn, &[read("a")]).expect("first batch");
-            if let DbConnection::Pg(pg) = conn {
+            if matches!(conn, DbConnection::Pg(_)) {
                 diesel::sql_query("ANALYZE meter_counters, meter_reads")
-                    .execute(pg)
+                    .execute(conn)
                     .expect("analyze");
             }
             // On PostgreSQL, counted around the batch inside one
