@@ -4,13 +4,13 @@
 //! before the answer, but a burst of readers costs one commit, and SQLite
 //! writers never queue on its file lock.
 //!
-//! Each read keeps its own outcome (counted, already read, meter full): the
-//! reads of one batch run in order inside the transaction, so the guarded
-//! counter update sees the reads before it. On PostgreSQL a batch is one
-//! call of a server-side function (`meters_batch`): one round trip and one
-//! transaction, rather than two statements per read. If the batch fails as
-//! a whole, each read is retried on its own, so one bad read cannot fail
-//! the others.
+//! Each read keeps its own outcome (counted, already read, meter full), the
+//! one it would have had if the batch's reads had been recorded one at a
+//! time in arrival order (`meters_batch`). On PostgreSQL a batch is one
+//! call of a server-side function: one round trip and one transaction,
+//! rather than two statements per read. If the batch fails as a whole,
+//! each read is retried on its own, so one bad read cannot fail the
+//! others.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 

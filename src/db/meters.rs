@@ -12,7 +12,7 @@ use super::schema::{meter_counters, meter_reads};
 use super::DbConnection;
 
 /// Which meter: a publisher, a subject (member or visitor) and a period.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MeterKey {
     pub publisher_id: String,
     pub subject: String,

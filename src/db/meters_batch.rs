@@ -1,15 +1,18 @@
 //! A batch of metered reads. On PostgreSQL the whole batch is one call of
-//! the server-side function `kiosk_record_reads` (one round trip and one
+//! the server-side function `kiosk_count_reads` (one round trip and one
 //! statement, whatever its size: each statement is a round trip and a
 //! parse on the server, which cost more than the rows). On SQLite it is
 //! recorded read by read in one transaction. Either way each read is
 //! answered exactly as `meters::record` would answer it one at a time, in
 //! batch order.
 
+use std::collections::HashMap;
+use std::ops::Range;
+
 use chrono::NaiveDateTime;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, SmallInt, Text, Timestamp};
+use diesel::sql_types::{Array, Bool, Integer, Text, Timestamp};
 
 use super::meters::{self, MeterKey, Recorded};
 use super::prepared::Prepared;
@@ -23,23 +26,34 @@ pub struct Read<'a> {
     pub now: NaiveDateTime,
 }
 
-/// The function's answer: one outcome and count per read, in order.
+/// The function's answer, one element per read, in order: whether the call
+/// inserted the read's row, and its meter's count before the call.
 #[derive(QueryableByName)]
-struct Answers {
-    #[diesel(sql_type = Array<SmallInt>)]
-    outcomes: Vec<i16>,
+struct Counted {
+    #[diesel(sql_type = Array<Bool>)]
+    inserted: Vec<bool>,
     #[diesel(sql_type = Array<Integer>)]
-    useds: Vec<i32>,
+    befores: Vec<i32>,
 }
 
 /// Records the reads, in order, and answers one outcome per read, exactly
 /// as `meters::record` would one at a time. Atomic by itself: on
-/// PostgreSQL the batch is one statement (a call of `kiosk_record_reads`,
-/// so no `BEGIN`/`COMMIT` round trips); on SQLite, whose statements cost no
-/// round trip, it is recorded read by read in one write transaction.
+/// PostgreSQL the batch is one statement (a call of `kiosk_count_reads`,
+/// so no `BEGIN`/`COMMIT` round trips) unless a meter's limit changes
+/// within it; on SQLite, whose statements cost no round trip, it is
+/// recorded read by read in one write transaction.
 pub fn commit_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
     match conn {
-        DbConnection::Pg(pg) => record_all(pg, reads),
+        DbConnection::Pg(pg) => match same_limit_runs(reads).as_slice() {
+            [_] => count_reads(pg, reads),
+            runs => pg.transaction(|pg| {
+                let mut outcomes = Vec::with_capacity(reads.len());
+                for run in runs {
+                    outcomes.extend(count_reads(pg, &reads[run.clone()])?);
+                }
+                Ok(outcomes)
+            }),
+        },
         DbConnection::Sqlite(_) => write_transaction(conn, |c| {
             reads
                 .iter()
@@ -49,11 +63,30 @@ pub fn commit_batch(conn: &mut DbConnection, reads: &[Read<'_>]) -> QueryResult<
     }
 }
 
-/// The PostgreSQL batch: one call of `kiosk_record_reads` (see its
-/// migration), which creates or locks the counters, inserts the reads,
-/// decides each outcome in order and writes the counters back, all on the
-/// server.
-fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
+/// The batch cut where a meter's limit changes (a publisher changed its
+/// limits while the batch gathered), since the function takes one limit
+/// per meter: runs in which every meter has one limit, in order.
+fn same_limit_runs(reads: &[Read<'_>]) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut limits: HashMap<&MeterKey, i32> = HashMap::new();
+    for (i, read) in reads.iter().enumerate() {
+        if *limits.entry(read.key).or_insert(read.limit) != read.limit {
+            runs.push(start..i);
+            start = i;
+            limits.clear();
+            limits.insert(read.key, read.limit);
+        }
+    }
+    runs.push(start..reads.len());
+    runs
+}
+
+/// One call of `kiosk_count_reads` (see its migration), which inserts the
+/// reads, adds each meter's new reads to its counter and takes back what a
+/// full meter refuses, all on the server; the outcomes follow from its
+/// answer.
+fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
     let n = reads.len();
     let publishers: Vec<&str> = reads.iter().map(|r| r.key.publisher_id.as_str()).collect();
     let subjects: Vec<&str> = reads.iter().map(|r| r.key.subject.as_str()).collect();
@@ -61,8 +94,8 @@ fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Re
     let articles: Vec<&str> = reads.iter().map(|r| r.article_id).collect();
     let times: Vec<_> = reads.iter().map(|r| r.now).collect();
     let limits: Vec<_> = reads.iter().map(|r| r.limit).collect();
-    let answers: Answers = Prepared(
-        diesel::sql_query("SELECT outcomes, useds FROM kiosk_record_reads($1, $2, $3, $4, $5, $6)")
+    let counted: Counted = Prepared(
+        diesel::sql_query("SELECT inserted, befores FROM kiosk_count_reads($1, $2, $3, $4, $5, $6)")
             .bind::<Array<Text>, _>(&publishers)
             .bind::<Array<Text>, _>(&subjects)
             .bind::<Array<Text>, _>(&periods)
@@ -71,26 +104,119 @@ fn record_all(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Re
             .bind::<Array<Integer>, _>(&limits),
     )
     .get_result(conn)?;
-    if answers.outcomes.len() != n || answers.useds.len() != n {
+    if counted.inserted.len() != n || counted.befores.len() != n {
         return Err(diesel::result::Error::DeserializationError(
             format!(
-                "kiosk_record_reads answered {} of {n} reads",
-                answers.outcomes.len()
+                "kiosk_count_reads answered {} of {n} reads",
+                counted.inserted.len()
             )
             .into(),
         ));
     }
-    answers
-        .outcomes
-        .into_iter()
-        .zip(answers.useds)
-        .map(|(outcome, used)| match outcome {
-            0 => Ok(Recorded::AlreadyRead { used }),
-            1 => Ok(Recorded::Counted { used }),
-            2 => Ok(Recorded::Exhausted { used }),
-            other => Err(diesel::result::Error::DeserializationError(
-                format!("kiosk_record_reads: unknown outcome {other}").into(),
-            )),
+    Ok(outcomes(reads, &counted.inserted, &counted.befores))
+}
+
+/// Each read's outcome, in order, from what the batch did, as the reads one
+/// at a time would have it: walking the batch, the first occurrence of a
+/// read the batch inserted is counted while its meter has room and refused
+/// once it is full (the function removed those); a later occurrence
+/// answers as the first did; a read not inserted is a re-read. `befores`
+/// holds each read's meter count before the batch.
+fn outcomes(reads: &[Read<'_>], inserted: &[bool], befores: &[i32]) -> Vec<Recorded> {
+    struct Meter<'a> {
+        used: i32,
+        /// The batch's new articles so far, and whether each was counted.
+        new: HashMap<&'a str, bool>,
+    }
+    let mut meters: HashMap<&MeterKey, Meter<'_>> = HashMap::new();
+    reads
+        .iter()
+        .zip(inserted)
+        .zip(befores)
+        .map(|((read, &inserted), &before)| {
+            let meter = meters.entry(read.key).or_insert_with(|| Meter {
+                used: before,
+                new: HashMap::new(),
+            });
+            let used = meter.used;
+            let counted = match (inserted, meter.new.get(read.article_id)) {
+                (false, _) | (true, Some(true)) => return Recorded::AlreadyRead { used },
+                (true, Some(false)) => return Recorded::Exhausted { used },
+                (true, None) => read.limit > 0 && used < read.limit,
+            };
+            meter.new.insert(read.article_id, counted);
+            if counted {
+                meter.used += 1;
+                Recorded::Counted { used }
+            } else {
+                Recorded::Exhausted { used }
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(subject: &str) -> MeterKey {
+        MeterKey {
+            publisher_id: "pub".to_owned(),
+            subject: subject.to_owned(),
+            period: "2026-11".to_owned(),
+        }
+    }
+
+    fn read<'a>(key: &'a MeterKey, article_id: &'a str, limit: i32) -> Read<'a> {
+        Read {
+            key,
+            article_id,
+            limit,
+            now: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_cut_only_where_a_meters_limit_changes() {
+        let (x, y) = (key("x"), key("y"));
+        let reads = [
+            read(&x, "a", 3),
+            read(&y, "a", 5),
+            read(&x, "b", 3),
+            read(&x, "c", 4),
+            read(&y, "b", 5),
+            read(&y, "c", 2),
+        ];
+        assert_eq!(same_limit_runs(&reads), [0..3, 3..5, 5..6]);
+        assert_eq!(same_limit_runs(&reads[..3]), [0..3]);
+    }
+
+    #[test]
+    fn outcomes_follow_the_batch_in_order() {
+        let (x, y) = (key("x"), key("y"));
+        // x has room for one more, y none.
+        let reads = [
+            read(&x, "a", 3),
+            read(&x, "b", 3),
+            read(&x, "a", 3),
+            read(&x, "b", 3),
+            read(&x, "old", 3),
+            read(&y, "a", 1),
+            read(&y, "a", 1),
+        ];
+        let inserted = [true, true, true, true, false, true, true];
+        let befores = [2, 2, 2, 2, 2, 1, 1];
+        assert_eq!(
+            outcomes(&reads, &inserted, &befores),
+            [
+                Recorded::Counted { used: 2 },
+                Recorded::Exhausted { used: 3 },
+                Recorded::AlreadyRead { used: 3 },
+                Recorded::Exhausted { used: 3 },
+                Recorded::AlreadyRead { used: 3 },
+                Recorded::Exhausted { used: 1 },
+                Recorded::Exhausted { used: 1 },
+            ]
+        );
+    }
 }

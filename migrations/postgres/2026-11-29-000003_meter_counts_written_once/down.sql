@@ -1,0 +1,1 @@
+DROP FUNCTION kiosk_count_reads(TEXT[], TEXT[], TEXT[], TEXT[], TIMESTAMP[], INTEGER[]);
