@@ -95,13 +95,15 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
     let times: Vec<_> = reads.iter().map(|r| r.now).collect();
     let limits: Vec<_> = reads.iter().map(|r| r.limit).collect();
     let counted: Counted = Prepared(
-        diesel::sql_query("SELECT inserted, befores FROM kiosk_count_reads($1, $2, $3, $4, $5, $6)")
-            .bind::<Array<Text>, _>(&publishers)
-            .bind::<Array<Text>, _>(&subjects)
-            .bind::<Array<Text>, _>(&periods)
-            .bind::<Array<Text>, _>(&articles)
-            .bind::<Array<Timestamp>, _>(&times)
-            .bind::<Array<Integer>, _>(&limits),
+        diesel::sql_query(
+            "SELECT inserted, befores FROM kiosk_count_reads($1, $2, $3, $4, $5, $6)",
+        )
+        .bind::<Array<Text>, _>(&publishers)
+        .bind::<Array<Text>, _>(&subjects)
+        .bind::<Array<Text>, _>(&periods)
+        .bind::<Array<Text>, _>(&articles)
+        .bind::<Array<Timestamp>, _>(&times)
+        .bind::<Array<Integer>, _>(&limits),
     )
     .get_result(conn)?;
     if counted.inserted.len() != n || counted.befores.len() != n {
@@ -188,7 +190,7 @@ mod tests {
             read(&y, "c", 2),
         ];
         assert_eq!(same_limit_runs(&reads), [0..3, 3..5, 5..6]);
-        assert_eq!(same_limit_runs(&reads[..3]), [0..3]);
+        assert_eq!(same_limit_runs(&reads[..3]).len(), 1, "one run");
     }
 
     #[test]

@@ -377,7 +377,12 @@ async fn generated_batches_answer_and_store_as_reads_one_at_a_time(backend: Back
                 ))
                 .load(conn)
                 .expect("reads");
-            (batched, one_at_a_time, (counters, reads), limit_changed_within)
+            (
+                batched,
+                one_at_a_time,
+                (counters, reads),
+                limit_changed_within,
+            )
         })
         .await;
     assert!(limit_changed_within > 0, "no batch changed a meter's limit");
@@ -394,7 +399,11 @@ async fn generated_batches_answer_and_store_as_reads_one_at_a_time(backend: Back
         let mut reads: Vec<_> = reads
             .iter()
             .filter_map(|(subject, period, article)| {
-                Some((subject.strip_prefix(&prefix)?, period.as_str(), article.as_str()))
+                Some((
+                    subject.strip_prefix(&prefix)?,
+                    period.as_str(),
+                    article.as_str(),
+                ))
             })
             .collect();
         counters.sort();
@@ -406,7 +415,9 @@ async fn generated_batches_answer_and_store_as_reads_one_at_a_time(backend: Back
     assert_eq!(together, alone);
     for outcome in ["Counted", "AlreadyRead", "Exhausted"] {
         assert!(
-            batched.iter().any(|o| format!("{o:?}").starts_with(outcome)),
+            batched
+                .iter()
+                .any(|o| format!("{o:?}").starts_with(outcome)),
             "no {outcome} among {batched:?}"
         );
     }
