@@ -598,6 +598,62 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
     assert_eq!(seq_scans, 0, "the batch scanned a meter table");
 }
 
+/// On SQLite the meter writer's commits never checkpoint (a checkpoint
+/// there held up every read waiting for the next batch); a thread of its
+/// own copies the log back every 50 ms, after which the writer starts the
+/// log afresh. So the log file stops growing: rounds of new reads, each
+/// followed by a pause, leave it the size the first round left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_checkpoints_run_beside_the_meter_writer() {
+    use diesel::prelude::*;
+    use diesel::sql_types::Integer;
+    use kiosk::access::group_commit::writer_connection;
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Integer)]
+        wal_autocheckpoint: i32,
+    }
+
+    let pw = paywall(Backend::Sqlite).await;
+    for n in 0..20 {
+        pw.put_article(&format!("m{n}"), "metered").await;
+    }
+    let db = pw.app.state.db.clone();
+    let writer_setting = tokio::task::spawn_blocking(move || {
+        let mut conn = writer_connection(&db).expect("writer connection");
+        diesel::sql_query("PRAGMA wal_autocheckpoint")
+            .get_result::<Setting>(&mut *conn)
+            .expect("setting")
+            .wal_autocheckpoint
+    })
+    .await
+    .expect("setting");
+    assert_eq!(writer_setting, 0, "the writer's commits never checkpoint");
+
+    let wal = format!(
+        "{}-wal",
+        pw.app.database.url.trim_start_matches("sqlite://")
+    );
+    let mut sizes = Vec::new();
+    for round in 0..6 {
+        for n in 0..20 {
+            let answer = pw
+                .check_visitor(&format!("m{n}"), &format!("v-{round}-{n}"))
+                .await;
+            assert_eq!(answer["allowed"], true, "{answer}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        sizes.push(std::fs::metadata(&wal).expect("the log").len());
+    }
+    // Without the checkpointer each round adds its frames (some 20 commits
+    // of a few pages each) to the file.
+    assert!(
+        sizes[5] <= sizes[1],
+        "the log grew round after round: {sizes:?}"
+    );
+}
+
 both_backends!(
     a_visitor_reads_up_to_the_limit_and_rereads_free,
     members_get_the_registered_limit_and_subscribers_no_meter,
