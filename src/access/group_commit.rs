@@ -12,7 +12,9 @@
 //! each read is retried on its own, so one bad read cannot fail the
 //! others.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -52,17 +54,18 @@ impl MeterWriter {
     /// with the writer.
     pub fn start(db: &Db) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel();
-        let writer_db = db.clone();
+        let batches = Arc::new(AtomicU64::new(0));
+        let (writer_db, written) = (db.clone(), batches.clone());
         std::thread::Builder::new()
             .name("kiosk-meter-writer".into())
-            .spawn(move || write_loop(&writer_db, &jobs))?;
+            .spawn(move || write_loop(&writer_db, &jobs, &written))?;
         let checkpointer = match db.backend {
             Backend::Sqlite => {
                 let (stop, stopped) = mpsc::channel();
                 let db = db.clone();
                 std::thread::Builder::new()
                     .name("kiosk-checkpointer".into())
-                    .spawn(move || checkpoints(&db, &stopped))?;
+                    .spawn(move || checkpoints(&db, &batches, &stopped))?;
                 Some(stop)
             }
             Backend::Postgres => None,
@@ -98,7 +101,8 @@ impl MeterWriter {
     }
 }
 
-fn write_loop(db: &Db, queue: &Receiver<ReadJob>) {
+/// `batches` counts the batches written, for the checkpointer.
+fn write_loop(db: &Db, queue: &Receiver<ReadJob>, batches: &AtomicU64) {
     // The writer keeps its connection between batches: taking one from the
     // pool tests it with a query first, a round trip per batch on
     // PostgreSQL. After a failed batch it takes a fresh (tested) one.
@@ -112,6 +116,7 @@ fn write_loop(db: &Db, queue: &Receiver<ReadJob>) {
             }
         }
         commit(db, &mut conn, batch);
+        batches.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -171,12 +176,19 @@ pub fn writer_connection(db: &Db) -> Result<PooledConnection, diesel::r2d2::Pool
     Ok(conn)
 }
 
-/// The SQLite checkpointer: every `CHECKPOINT_EVERY`, a passive checkpoint
-/// (it never blocks the writer, and the writer starts the log afresh after
-/// one that copied everything), until `stop` is dropped.
-fn checkpoints(db: &Db, stop: &Receiver<()>) {
+/// The SQLite checkpointer: every `CHECKPOINT_EVERY` in which the writer
+/// wrote a batch, a passive checkpoint (it never blocks the writer, and the
+/// writer starts the log afresh after one that copied everything), until
+/// `stop` is dropped.
+fn checkpoints(db: &Db, batches: &AtomicU64, stop: &Receiver<()>) {
     use diesel::connection::SimpleConnection;
+    let mut checkpointed = 0;
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        let written = batches.load(Ordering::Acquire);
+        if written == checkpointed {
+            continue;
+        }
+        checkpointed = written;
         let done = db
             .pool
             .get()
