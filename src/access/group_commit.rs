@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use tokio::sync::oneshot;
 
 use crate::db::meters::{MeterKey, Recorded};
@@ -168,7 +169,6 @@ fn commit(db: &Db, conn: &mut Option<PooledConnection>, batch: Vec<ReadJob>) {
 pub fn writer_connection(db: &Db) -> Result<PooledConnection, diesel::r2d2::PoolError> {
     let mut conn = db.pool.get()?;
     if let DbConnection::Sqlite(sqlite) = &mut *conn {
-        use diesel::connection::SimpleConnection;
         if let Err(e) = sqlite.batch_execute("PRAGMA wal_autocheckpoint = 0") {
             tracing::warn!(error = %e, "the meter writer's commits may checkpoint");
         }
@@ -181,7 +181,6 @@ pub fn writer_connection(db: &Db) -> Result<PooledConnection, diesel::r2d2::Pool
 /// writer starts the log afresh after one that copied everything), until
 /// `stop` is dropped.
 fn checkpoints(db: &Db, batches: &AtomicU64, stop: &Receiver<()>) {
-    use diesel::connection::SimpleConnection;
     let mut checkpointed = 0;
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
         let written = batches.load(Ordering::Acquire);

@@ -6,6 +6,7 @@
 //! answered exactly as `meters::record` would answer it one at a time, in
 //! batch order.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -125,33 +126,33 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
 /// answers as the first did; a read not inserted is a re-read. `befores`
 /// holds each read's meter count before the batch.
 fn outcomes(reads: &[Read<'_>], inserted: &[bool], befores: &[i32]) -> Vec<Recorded> {
-    struct Meter<'a> {
-        used: i32,
-        /// The batch's new articles so far, and whether each was counted.
-        new: HashMap<&'a str, bool>,
-    }
-    let mut meters: HashMap<&MeterKey, Meter<'_>> = HashMap::new();
+    // Each meter's count so far, and whether each new read was counted the
+    // first time it came.
+    let mut counts: HashMap<&MeterKey, i32> = HashMap::new();
+    let mut first: HashMap<(&MeterKey, &str), bool> = HashMap::new();
     reads
         .iter()
         .zip(inserted)
         .zip(befores)
         .map(|((read, &inserted), &before)| {
-            let meter = meters.entry(read.key).or_insert_with(|| Meter {
-                used: before,
-                new: HashMap::new(),
-            });
-            let used = meter.used;
-            let counted = match (inserted, meter.new.get(read.article_id)) {
-                (false, _) | (true, Some(true)) => return Recorded::AlreadyRead { used },
-                (true, Some(false)) => return Recorded::Exhausted { used },
-                (true, None) => read.limit > 0 && used < read.limit,
-            };
-            meter.new.insert(read.article_id, counted);
-            if counted {
-                meter.used += 1;
-                Recorded::Counted { used }
-            } else {
-                Recorded::Exhausted { used }
+            let count = counts.entry(read.key).or_insert(before);
+            let used = *count;
+            if !inserted {
+                return Recorded::AlreadyRead { used };
+            }
+            match first.entry((read.key, read.article_id)) {
+                Entry::Occupied(counted) if *counted.get() => Recorded::AlreadyRead { used },
+                Entry::Occupied(_) => Recorded::Exhausted { used },
+                Entry::Vacant(slot) => {
+                    let counted = read.limit > 0 && used < read.limit;
+                    slot.insert(counted);
+                    if counted {
+                        *count += 1;
+                        Recorded::Counted { used }
+                    } else {
+                        Recorded::Exhausted { used }
+                    }
+                }
             }
         })
         .collect()
