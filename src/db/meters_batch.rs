@@ -1,5 +1,5 @@
 //! A batch of metered reads. On PostgreSQL the whole batch is one call of
-//! the server-side function `kiosk_count_reads` (one round trip and one
+//! the server-side function `kiosk_add_reads` (one round trip and one
 //! statement, whatever its size: each statement is a round trip and a
 //! parse on the server, which cost more than the rows). On SQLite it is
 //! recorded read by read in one transaction. Either way each read is
@@ -7,7 +7,7 @@
 //! batch order.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use chrono::NaiveDateTime;
@@ -28,18 +28,19 @@ pub struct Read<'a> {
 }
 
 /// The function's answer, one element per read, in order: whether the call
-/// inserted the read's row, and its meter's count before the call.
+/// inserted the read's row, and its meter's count with the call's new
+/// reads added.
 #[derive(QueryableByName)]
-struct Counted {
+struct Added {
     #[diesel(sql_type = Array<Bool>)]
     inserted: Vec<bool>,
     #[diesel(sql_type = Array<Integer>)]
-    befores: Vec<i32>,
+    useds: Vec<i32>,
 }
 
 /// Records the reads, in order, and answers one outcome per read, exactly
 /// as `meters::record` would one at a time. Atomic by itself: on
-/// PostgreSQL the batch is one statement (a call of `kiosk_count_reads`,
+/// PostgreSQL the batch is one statement (a call of `kiosk_add_reads`,
 /// so no `BEGIN`/`COMMIT` round trips) unless a meter's limit changes
 /// within it; on SQLite, whose statements cost no round trip, it is
 /// recorded read by read in one write transaction.
@@ -83,7 +84,7 @@ fn same_limit_runs(reads: &[Read<'_>]) -> Vec<Range<usize>> {
     runs
 }
 
-/// One call of `kiosk_count_reads` (see its migration), which inserts the
+/// One call of `kiosk_add_reads` (see its migration), which inserts the
 /// reads, adds each meter's new reads to its counter and takes back what a
 /// full meter refuses, all on the server; the outcomes follow from its
 /// answer.
@@ -95,10 +96,8 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
     let articles: Vec<&str> = reads.iter().map(|r| r.article_id).collect();
     let times: Vec<_> = reads.iter().map(|r| r.now).collect();
     let limits: Vec<_> = reads.iter().map(|r| r.limit).collect();
-    let counted: Counted = Prepared(
-        diesel::sql_query(
-            "SELECT inserted, befores FROM kiosk_count_reads($1, $2, $3, $4, $5, $6)",
-        )
+    let added: Added = Prepared(
+        diesel::sql_query("SELECT inserted, useds FROM kiosk_add_reads($1, $2, $3, $4, $5, $6)")
         .bind::<Array<Text>, _>(&publishers)
         .bind::<Array<Text>, _>(&subjects)
         .bind::<Array<Text>, _>(&periods)
@@ -107,16 +106,31 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
         .bind::<Array<Integer>, _>(&limits),
     )
     .get_result(conn)?;
-    if counted.inserted.len() != n || counted.befores.len() != n {
+    if added.inserted.len() != n || added.useds.len() != n {
         return Err(diesel::result::Error::DeserializationError(
-            format!(
-                "kiosk_count_reads answered {} of {n} reads",
-                counted.inserted.len()
-            )
-            .into(),
+            format!("kiosk_add_reads answered {} of {n} reads", added.inserted.len()).into(),
         ));
     }
-    Ok(outcomes(reads, &counted.inserted, &counted.befores))
+    let befores = counts_before(reads, &added.inserted, &added.useds);
+    Ok(outcomes(reads, &added.inserted, &befores))
+}
+
+/// Each read's meter count before the batch: its count with the batch's
+/// new reads added (`useds`), less the meter's new reads (the distinct
+/// articles the batch inserted for it).
+fn counts_before(reads: &[Read<'_>], inserted: &[bool], useds: &[i32]) -> Vec<i32> {
+    let mut new_reads: HashMap<&MeterKey, HashSet<&str>> = HashMap::new();
+    for (read, _) in reads.iter().zip(inserted).filter(|(_, &inserted)| inserted) {
+        new_reads.entry(read.key).or_default().insert(read.article_id);
+    }
+    reads
+        .iter()
+        .zip(useds)
+        .map(|(read, &used)| {
+            let added = new_reads.get(read.key).map_or(0, HashSet::len);
+            used - i32::try_from(added).unwrap_or(i32::MAX)
+        })
+        .collect()
 }
 
 /// Each read's outcome, in order, from what the batch did, as the reads one
@@ -192,6 +206,22 @@ mod tests {
         ];
         assert_eq!(same_limit_runs(&reads), [0..3, 3..5, 5..6]);
         assert_eq!(same_limit_runs(&reads[..3]).len(), 1, "one run");
+    }
+
+    #[test]
+    fn counts_before_take_away_each_meters_distinct_new_reads() {
+        let (x, y) = (key("x"), key("y"));
+        // x had 2 and gains a and b (a twice in the batch); y only re-reads.
+        let reads = [
+            read(&x, "a", 9),
+            read(&y, "old", 9),
+            read(&x, "a", 9),
+            read(&x, "old", 9),
+            read(&x, "b", 9),
+        ];
+        let inserted = [true, false, true, false, true];
+        let useds = [4, 7, 4, 4, 4];
+        assert_eq!(counts_before(&reads, &inserted, &useds), [2, 7, 2, 2, 2]);
     }
 
     #[test]

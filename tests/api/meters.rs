@@ -264,7 +264,7 @@ async fn a_batch_answers_as_reads_one_at_a_time(backend: Backend) {
                     use diesel::prelude::*;
                     diesel::dsl::sql::<diesel::sql_types::BigInt>(
                         "SELECT count(*) FROM pg_prepared_statements \
-                         WHERE statement LIKE '%kiosk_count_reads%'",
+                         WHERE statement LIKE '%kiosk_add_reads%'",
                     )
                     .get_result::<i64>(pg)
                     .expect("prepared statements")
@@ -529,7 +529,8 @@ async fn the_writer_recovers_from_a_lost_connection(backend: Backend) {
 /// set back) goes by tuple id. A plan cached while the tables were tiny (a
 /// new database, or the first minutes of a period) once scanned the whole
 /// counters table in every batch as it grew. Here the tables are analyzed
-/// with one row each, then a batch counts a read and refuses one.
+/// with two rows each, then a batch counts a read, refuses one and looks
+/// up the count of a meter it only re-reads.
 async fn a_batch_never_scans_a_meter_table(backend: Backend) {
     use diesel::prelude::*;
     use kiosk::db::meters::{MeterKey, Recorded};
@@ -547,42 +548,45 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
     }
 
     let pw = paywall(backend).await;
-    let key = MeterKey {
+    let meter = |subject: &str| MeterKey {
         publisher_id: pw.publisher_id.clone(),
-        subject: "visitor:small".to_owned(),
+        subject: subject.to_owned(),
         period: "2026-03".to_owned(),
     };
+    // `other` only re-reads in the second batch: its count is looked up.
+    let (key, other) = (meter("visitor:small"), meter("visitor:other"));
     let now = pw.app.clock.now_utc().naive_utc();
     let (outcomes, seq_scans) = pw
         .app
         .with_conn(move |conn| {
-            let read = |article_id| Read {
-                key: &key,
+            let read = |key, article_id| Read {
+                key,
                 article_id,
                 limit: 2,
                 now,
             };
-            let first = commit_batch(conn, &[read("a")]).expect("first batch");
+            let first = commit_batch(conn, &[read(&key, "a"), read(&other, "a")])
+                .expect("first batch");
             if matches!(conn, DbConnection::Pg(_)) {
                 diesel::sql_query("ANALYZE meter_counters, meter_reads")
                     .execute(conn)
                     .expect("analyze");
             }
+            let second_batch = [read(&key, "b"), read(&key, "c"), read(&other, "a")];
             // On PostgreSQL, counted around the batch inside one
             // transaction; SQLite has no planner statistics to mislead it.
             let (second, seq_scans) = match conn {
                 DbConnection::Pg(_) => conn
                     .transaction(|conn| {
                         let before = seq_scans(conn)?;
-                        let second = commit_batch(conn, &[read("b"), read("c")])?;
+                        let second = commit_batch(conn, &second_batch)?;
                         let scans = seq_scans(conn)? - before;
                         Ok::<_, diesel::result::Error>((second, scans))
                     })
                     .expect("second batch"),
-                DbConnection::Sqlite(_) => (
-                    commit_batch(conn, &[read("b"), read("c")]).expect("second batch"),
-                    0,
-                ),
+                DbConnection::Sqlite(_) => {
+                    (commit_batch(conn, &second_batch).expect("second batch"), 0)
+                }
             };
             ([first, second].concat(), seq_scans)
         })
@@ -591,11 +595,80 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
         outcomes,
         [
             Recorded::Counted { used: 0 },
+            Recorded::Counted { used: 0 },
             Recorded::Counted { used: 1 },
             Recorded::Exhausted { used: 2 },
+            Recorded::AlreadyRead { used: 1 },
         ]
     );
     assert_eq!(seq_scans, 0, "the batch scanned a meter table");
+}
+
+/// A batch whose reads are all re-reads answers each with its meter's
+/// count and writes nothing: the counters stay as they were, and on
+/// PostgreSQL the batch's transaction never took a transaction id (no row
+/// written, so its commit waits for no disk).
+async fn a_batch_of_rereads_writes_nothing(backend: Backend) {
+    use diesel::prelude::*;
+    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters_batch::{commit_batch, Read};
+    use kiosk::db::schema::meter_counters;
+    use kiosk::db::DbConnection;
+
+    let pw = paywall(backend).await;
+    let meter = |subject: &str| MeterKey {
+        publisher_id: pw.publisher_id.clone(),
+        subject: subject.to_owned(),
+        period: "2026-03".to_owned(),
+    };
+    let (x, y) = (meter("visitor:x"), meter("visitor:y"));
+    let now = pw.app.clock.now_utc().naive_utc();
+    let (again, counters, wrote) = pw
+        .app
+        .with_conn(move |conn| {
+            let read = |key, article_id| Read {
+                key,
+                article_id,
+                limit: 3,
+                now,
+            };
+            commit_batch(conn, &[read(&x, "a"), read(&x, "b"), read(&y, "a")]).expect("reads");
+            let rereads = [read(&y, "a"), read(&x, "b"), read(&x, "a"), read(&x, "b")];
+            let (again, wrote) = match conn {
+                DbConnection::Pg(_) => conn
+                    .transaction(|conn| {
+                        let again = commit_batch(conn, &rereads)?;
+                        let wrote = diesel::dsl::sql::<diesel::sql_types::Bool>(
+                            "SELECT pg_current_xact_id_if_assigned() IS NOT NULL",
+                        )
+                        .get_result::<bool>(conn)?;
+                        Ok::<_, diesel::result::Error>((again, wrote))
+                    })
+                    .expect("re-reads"),
+                DbConnection::Sqlite(_) => (commit_batch(conn, &rereads).expect("re-reads"), false),
+            };
+            let counters: Vec<(String, i32)> = meter_counters::table
+                .select((meter_counters::subject, meter_counters::used))
+                .order(meter_counters::subject)
+                .load(conn)
+                .expect("counters");
+            (again, counters, wrote)
+        })
+        .await;
+    assert_eq!(
+        again,
+        [
+            Recorded::AlreadyRead { used: 1 },
+            Recorded::AlreadyRead { used: 2 },
+            Recorded::AlreadyRead { used: 2 },
+            Recorded::AlreadyRead { used: 2 },
+        ]
+    );
+    assert_eq!(
+        counters,
+        [("visitor:x".to_owned(), 2), ("visitor:y".to_owned(), 1)]
+    );
+    assert!(!wrote, "a batch of re-reads wrote a row");
 }
 
 /// On SQLite the meter writer's commits never checkpoint (a checkpoint
@@ -667,4 +740,5 @@ both_backends!(
     one_bad_read_does_not_fail_its_batch,
     the_writer_recovers_from_a_lost_connection,
     a_batch_never_scans_a_meter_table,
+    a_batch_of_rereads_writes_nothing,
 );

@@ -1,0 +1,1 @@
+DROP FUNCTION kiosk_add_reads(TEXT[], TEXT[], TEXT[], TEXT[], TIMESTAMP[], INTEGER[]);
