@@ -98,17 +98,21 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
     let limits: Vec<_> = reads.iter().map(|r| r.limit).collect();
     let added: Added = Prepared(
         diesel::sql_query("SELECT inserted, useds FROM kiosk_add_reads($1, $2, $3, $4, $5, $6)")
-        .bind::<Array<Text>, _>(&publishers)
-        .bind::<Array<Text>, _>(&subjects)
-        .bind::<Array<Text>, _>(&periods)
-        .bind::<Array<Text>, _>(&articles)
-        .bind::<Array<Timestamp>, _>(&times)
-        .bind::<Array<Integer>, _>(&limits),
+            .bind::<Array<Text>, _>(&publishers)
+            .bind::<Array<Text>, _>(&subjects)
+            .bind::<Array<Text>, _>(&periods)
+            .bind::<Array<Text>, _>(&articles)
+            .bind::<Array<Timestamp>, _>(&times)
+            .bind::<Array<Integer>, _>(&limits),
     )
     .get_result(conn)?;
     if added.inserted.len() != n || added.useds.len() != n {
         return Err(diesel::result::Error::DeserializationError(
-            format!("kiosk_add_reads answered {} of {n} reads", added.inserted.len()).into(),
+            format!(
+                "kiosk_add_reads answered {} of {n} reads",
+                added.inserted.len()
+            )
+            .into(),
         ));
     }
     let befores = counts_before(reads, &added.inserted, &added.useds);
@@ -121,7 +125,10 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
 fn counts_before(reads: &[Read<'_>], inserted: &[bool], useds: &[i32]) -> Vec<i32> {
     let mut new_reads: HashMap<&MeterKey, HashSet<&str>> = HashMap::new();
     for (read, _) in reads.iter().zip(inserted).filter(|(_, &inserted)| inserted) {
-        new_reads.entry(read.key).or_default().insert(read.article_id);
+        new_reads
+            .entry(read.key)
+            .or_default()
+            .insert(read.article_id);
     }
     reads
         .iter()

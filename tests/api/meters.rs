@@ -565,8 +565,8 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
                 limit: 2,
                 now,
             };
-            let first = commit_batch(conn, &[read(&key, "a"), read(&other, "a")])
-                .expect("first batch");
+            let first =
+                commit_batch(conn, &[read(&key, "a"), read(&other, "a")]).expect("first batch");
             if matches!(conn, DbConnection::Pg(_)) {
                 diesel::sql_query("ANALYZE meter_counters, meter_reads")
                     .execute(conn)
