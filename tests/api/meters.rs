@@ -671,6 +671,61 @@ async fn a_batch_of_rereads_writes_nothing(backend: Backend) {
     assert!(!wrote, "a batch of re-reads wrote a row");
 }
 
+/// On PostgreSQL, a batch that re-reads an article while another replica's
+/// batch is inserting that same read waits for it, and once that commits
+/// answers the re-read with the meter's count including the read. (Looked
+/// up in the batch's first statement, the count would be as it was before
+/// the wait: no counter yet, so 0.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_reread_raced_by_another_replica_sees_its_count() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters_batch::{commit_batch, Read};
+
+    let pw = paywall(Backend::Postgres).await;
+    let key = MeterKey {
+        publisher_id: pw.publisher_id.clone(),
+        subject: "visitor:racer".to_owned(),
+        period: "2026-03".to_owned(),
+    };
+    let now = pw.app.clock.now_utc().naive_utc();
+    let pool = pw.app.state.db.pool.clone();
+    let (theirs, ours) = tokio::task::spawn_blocking(move || {
+        let mut other = pool.get().expect("the other replica's connection");
+        let mut conn = pool.get().expect("this replica's connection");
+        let read = [Read {
+            key: &key,
+            article_id: "a",
+            limit: 3,
+            now,
+        }];
+        other.batch_execute("BEGIN").expect("begin");
+        let theirs = commit_batch(&mut other, &read).expect("their batch");
+        std::thread::scope(|scope| {
+            let ours = scope.spawn(|| commit_batch(&mut conn, &read).expect("our batch"));
+            // Commit only once our batch waits on their uncommitted read.
+            let waiting = (0..200).any(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+                diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .get_result::<i64>(&mut *other)
+                .expect("activity")
+                    == 1
+            });
+            assert!(waiting, "our batch never waited for theirs");
+            other.batch_execute("COMMIT").expect("commit");
+            (theirs, ours.join().expect("our batch's thread"))
+        })
+    })
+    .await
+    .expect("blocking task");
+    assert_eq!(theirs, [Recorded::Counted { used: 0 }]);
+    assert_eq!(ours, [Recorded::AlreadyRead { used: 1 }]);
+}
+
 /// On SQLite the meter writer's commits never checkpoint (a checkpoint
 /// there held up every read waiting for the next batch); a thread of its
 /// own copies the log back every 50 ms, after which the writer starts the

@@ -29,8 +29,9 @@
 --    in key order: ON CONFLICT DO UPDATE waits for, locks and adds to the
 --    newest version, so batches of several replicas serialize on a counter
 --    (in one order, so without deadlocks) and never lose an increment. A
---    meter without new reads is read, not written: its count as the call
---    began.
+--    meter without new reads is read, not written, by a statement of its
+--    own after the inserts, so its count includes what other replicas
+--    committed while they waited.
 -- 3. Only when a meter went past its limit: the reads it refuses (its new
 --    reads past the room it had, in batch order) are removed and its
 --    counter is set to the limit, both by tuple id.
@@ -70,10 +71,7 @@ BEGIN
         ON CONFLICT (publisher_id, subject, period) DO UPDATE SET used = c.used + excluded.used
         RETURNING ctid, publisher_id, subject, period, used)
     SELECT array_agg(nr.ctid IS NOT NULL ORDER BY i.n),
-           array_agg(COALESCE(b.used, (
-               SELECT k.used FROM meter_counters k
-               WHERE k.publisher_id = i.p AND k.subject = i.s AND k.period = i.per), 0)
-               ORDER BY i.n),
+           array_agg(b.used ORDER BY i.n),
            array_agg(nr.ctid ORDER BY i.n),
            array_agg(b.ctid ORDER BY i.n),
            COALESCE(bool_or(b.used > i.lim), false)
@@ -82,6 +80,18 @@ BEGIN
     LEFT JOIN bumped b ON b.publisher_id = i.p AND b.subject = i.s AND b.period = i.per
     LEFT JOIN new_reads nr ON nr.publisher_id = i.p AND nr.subject = i.s
         AND nr.period = i.per AND nr.article_id = i.a;
+
+    -- The meters without new reads, looked up in a statement of their
+    -- own: it sees what other replicas committed while the inserts above
+    -- waited for them (a concurrent insert of the same read, say).
+    IF array_position(useds, NULL) IS NOT NULL THEN
+        SELECT array_agg(COALESCE(u.used, (
+                   SELECT k.used FROM meter_counters k
+                   WHERE k.publisher_id = u.p AND k.subject = u.s AND k.period = u.per), 0)
+               ORDER BY u.n)
+        INTO useds
+        FROM unnest(publishers, subjects, periods, useds) WITH ORDINALITY AS u(p, s, per, used, n);
+    END IF;
 
     IF overflowed THEN
         -- Each new read's first occurrence, ranked in batch order within
