@@ -115,48 +115,47 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
             .into(),
         ));
     }
-    let befores = counts_before(reads, &added.inserted, &added.useds);
-    Ok(outcomes(reads, &added.inserted, &befores))
+    let counts = counts_before(reads, &added.inserted, &added.useds);
+    Ok(outcomes(reads, &added.inserted, counts))
 }
 
-/// Each read's meter count before the batch: its count with the batch's
-/// new reads added (`useds`), less the meter's new reads (the distinct
+/// Each meter's count before the batch: its count with the batch's new
+/// reads added (`useds`, per read), less its new reads (the distinct
 /// articles the batch inserted for it).
-fn counts_before(reads: &[Read<'_>], inserted: &[bool], useds: &[i32]) -> Vec<i32> {
-    let mut new_reads: HashMap<&MeterKey, HashSet<&str>> = HashMap::new();
-    for (read, _) in reads.iter().zip(inserted).filter(|(_, &inserted)| inserted) {
-        new_reads
-            .entry(read.key)
-            .or_default()
-            .insert(read.article_id);
+fn counts_before<'a>(
+    reads: &[Read<'a>],
+    inserted: &[bool],
+    useds: &[i32],
+) -> HashMap<&'a MeterKey, i32> {
+    let mut counts = HashMap::new();
+    let mut new_reads = HashSet::new();
+    for ((read, &inserted), &used) in reads.iter().zip(inserted).zip(useds) {
+        let count = counts.entry(read.key).or_insert(used);
+        if inserted && new_reads.insert((read.key, read.article_id)) {
+            *count -= 1;
+        }
     }
-    reads
-        .iter()
-        .zip(useds)
-        .map(|(read, &used)| {
-            let added = new_reads.get(read.key).map_or(0, HashSet::len);
-            used - i32::try_from(added).unwrap_or(i32::MAX)
-        })
-        .collect()
+    counts
 }
 
 /// Each read's outcome, in order, from what the batch did, as the reads one
 /// at a time would have it: walking the batch, the first occurrence of a
 /// read the batch inserted is counted while its meter has room and refused
 /// once it is full (the function removed those); a later occurrence
-/// answers as the first did; a read not inserted is a re-read. `befores`
-/// holds each read's meter count before the batch.
-fn outcomes(reads: &[Read<'_>], inserted: &[bool], befores: &[i32]) -> Vec<Recorded> {
-    // Each meter's count so far, and whether each new read was counted the
-    // first time it came.
-    let mut counts: HashMap<&MeterKey, i32> = HashMap::new();
+/// answers as the first did; a read not inserted is a re-read. `counts`
+/// holds each meter's count before the batch.
+fn outcomes<'a>(
+    reads: &[Read<'a>],
+    inserted: &[bool],
+    mut counts: HashMap<&'a MeterKey, i32>,
+) -> Vec<Recorded> {
+    // Whether each new read was counted the first time it came.
     let mut first: HashMap<(&MeterKey, &str), bool> = HashMap::new();
     reads
         .iter()
         .zip(inserted)
-        .zip(befores)
-        .map(|((read, &inserted), &before)| {
-            let count = counts.entry(read.key).or_insert(before);
+        .map(|(read, &inserted)| {
+            let count = counts.entry(read.key).or_insert(0);
             let used = *count;
             if !inserted {
                 return Recorded::AlreadyRead { used };
@@ -228,7 +227,10 @@ mod tests {
         ];
         let inserted = [true, false, true, false, true];
         let useds = [4, 7, 4, 4, 4];
-        assert_eq!(counts_before(&reads, &inserted, &useds), [2, 7, 2, 2, 2]);
+        assert_eq!(
+            counts_before(&reads, &inserted, &useds),
+            HashMap::from([(&x, 2), (&y, 7)])
+        );
     }
 
     #[test]
@@ -245,9 +247,9 @@ mod tests {
             read(&y, "a", 1),
         ];
         let inserted = [true, true, true, true, false, true, true];
-        let befores = [2, 2, 2, 2, 2, 1, 1];
+        let counts = HashMap::from([(&x, 2), (&y, 1)]);
         assert_eq!(
-            outcomes(&reads, &inserted, &befores),
+            outcomes(&reads, &inserted, counts),
             [
                 Recorded::Counted { used: 2 },
                 Recorded::Exhausted { used: 3 },

@@ -533,7 +533,7 @@ async fn the_writer_recovers_from_a_lost_connection(backend: Backend) {
 /// up the count of a meter it only re-reads.
 async fn a_batch_never_scans_a_meter_table(backend: Backend) {
     use diesel::prelude::*;
-    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters::Recorded;
     use kiosk::db::meters_batch::{commit_batch, Read};
     use kiosk::db::DbConnection;
 
@@ -548,13 +548,8 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
     }
 
     let pw = paywall(backend).await;
-    let meter = |subject: &str| MeterKey {
-        publisher_id: pw.publisher_id.clone(),
-        subject: subject.to_owned(),
-        period: "2026-03".to_owned(),
-    };
     // `other` only re-reads in the second batch: its count is looked up.
-    let (key, other) = (meter("visitor:small"), meter("visitor:other"));
+    let (key, other) = (pw.meter("visitor:small"), pw.meter("visitor:other"));
     let now = pw.app.clock.now_utc().naive_utc();
     let (outcomes, seq_scans) = pw
         .app
@@ -610,18 +605,13 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
 /// written, so its commit waits for no disk).
 async fn a_batch_of_rereads_writes_nothing(backend: Backend) {
     use diesel::prelude::*;
-    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters::Recorded;
     use kiosk::db::meters_batch::{commit_batch, Read};
     use kiosk::db::schema::meter_counters;
     use kiosk::db::DbConnection;
 
     let pw = paywall(backend).await;
-    let meter = |subject: &str| MeterKey {
-        publisher_id: pw.publisher_id.clone(),
-        subject: subject.to_owned(),
-        period: "2026-03".to_owned(),
-    };
-    let (x, y) = (meter("visitor:x"), meter("visitor:y"));
+    let (x, y) = (pw.meter("visitor:x"), pw.meter("visitor:y"));
     let now = pw.app.clock.now_utc().naive_utc();
     let (again, counters, wrote) = pw
         .app
@@ -680,15 +670,11 @@ async fn a_batch_of_rereads_writes_nothing(backend: Backend) {
 async fn postgres_a_reread_raced_by_another_replica_sees_its_count() {
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
-    use kiosk::db::meters::{MeterKey, Recorded};
+    use kiosk::db::meters::Recorded;
     use kiosk::db::meters_batch::{commit_batch, Read};
 
     let pw = paywall(Backend::Postgres).await;
-    let key = MeterKey {
-        publisher_id: pw.publisher_id.clone(),
-        subject: "visitor:racer".to_owned(),
-        period: "2026-03".to_owned(),
-    };
+    let key = pw.meter("visitor:racer");
     let now = pw.app.clock.now_utc().naive_utc();
     let pool = pw.app.state.db.pool.clone();
     let (theirs, ours) = tokio::task::spawn_blocking(move || {
