@@ -6,7 +6,7 @@
 #   bench/access.sh                   # 100k and 10k members
 #   bench/access.sh 1000000           # 1M members
 #   DURATION=30s BACKENDS=sqlite bench/access.sh 100000
-#   ROUNDS=1 bench/access.sh 10000    # one round instead of the median of 3
+#   ROUNDS=1 bench/access.sh 10000    # one round instead of the median of 5
 #
 # Needs wrk (apt-get install -y wrk), sqlite3, psql, python3, and for
 # PostgreSQL a server at $PG_SERVER (default postgres://postgres@127.0.0.1:5432).
@@ -17,7 +17,7 @@ MEMBER_COUNTS=${*:-100000 10000}
 BACKENDS=${BACKENDS:-sqlite postgres}
 export ARTICLES=100000
 DURATION=${DURATION:-10s}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CONNECTIONS=64
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
 KIOSK_PORT=${KIOSK_PORT:-28480}
