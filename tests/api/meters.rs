@@ -523,6 +523,31 @@ async fn the_writer_recovers_from_a_lost_connection(backend: Backend) {
     assert_eq!(again["meter"]["used"], 2, "counted once: {again}");
 }
 
+/// Commits `reads` as one batch. On PostgreSQL the batch runs inside a
+/// transaction with `probe` run just before and just after it, and both
+/// answers come back; SQLite has nothing to probe (`None`).
+fn commit_probed<T>(
+    conn: &mut kiosk::db::DbConnection,
+    reads: &[kiosk::db::meters_batch::Read<'_>],
+    probe: impl Fn(&mut kiosk::db::DbConnection) -> diesel::QueryResult<T>,
+) -> (Vec<kiosk::db::meters::Recorded>, Option<(T, T)>) {
+    use diesel::Connection;
+    use kiosk::db::meters_batch::commit_batch;
+    use kiosk::db::DbConnection;
+
+    match conn {
+        DbConnection::Pg(_) => conn
+            .transaction(|conn| {
+                let before = probe(conn)?;
+                let outcomes = commit_batch(conn, reads)?;
+                let after = probe(conn)?;
+                Ok::<_, diesel::result::Error>((outcomes, Some((before, after))))
+            })
+            .expect("batch"),
+        DbConnection::Sqlite(_) => (commit_batch(conn, reads).expect("batch"), None),
+    }
+}
+
 /// A batch never scans a meter table, even when the statistics say the
 /// tables are tiny: its inserts reach rows through their indexes, and
 /// taking back what a full meter refuses (the reads removed, the counter
@@ -568,21 +593,9 @@ async fn a_batch_never_scans_a_meter_table(backend: Backend) {
                     .expect("analyze");
             }
             let second_batch = [read(&key, "b"), read(&key, "c"), read(&other, "a")];
-            // On PostgreSQL, counted around the batch inside one
-            // transaction; SQLite has no planner statistics to mislead it.
-            let (second, seq_scans) = match conn {
-                DbConnection::Pg(_) => conn
-                    .transaction(|conn| {
-                        let before = seq_scans(conn)?;
-                        let second = commit_batch(conn, &second_batch)?;
-                        let scans = seq_scans(conn)? - before;
-                        Ok::<_, diesel::result::Error>((second, scans))
-                    })
-                    .expect("second batch"),
-                DbConnection::Sqlite(_) => {
-                    (commit_batch(conn, &second_batch).expect("second batch"), 0)
-                }
-            };
+            // SQLite has no planner statistics to mislead it.
+            let (second, scans) = commit_probed(conn, &second_batch, seq_scans);
+            let seq_scans = scans.map_or(0, |(before, after)| after - before);
             ([first, second].concat(), seq_scans)
         })
         .await;
@@ -608,7 +621,6 @@ async fn a_batch_of_rereads_writes_nothing(backend: Backend) {
     use kiosk::db::meters::Recorded;
     use kiosk::db::meters_batch::{commit_batch, Read};
     use kiosk::db::schema::meter_counters;
-    use kiosk::db::DbConnection;
 
     let pw = paywall(backend).await;
     let (x, y) = (pw.meter("visitor:x"), pw.meter("visitor:y"));
@@ -624,19 +636,13 @@ async fn a_batch_of_rereads_writes_nothing(backend: Backend) {
             };
             commit_batch(conn, &[read(&x, "a"), read(&x, "b"), read(&y, "a")]).expect("reads");
             let rereads = [read(&y, "a"), read(&x, "b"), read(&x, "a"), read(&x, "b")];
-            let (again, wrote) = match conn {
-                DbConnection::Pg(_) => conn
-                    .transaction(|conn| {
-                        let again = commit_batch(conn, &rereads)?;
-                        let wrote = diesel::dsl::sql::<diesel::sql_types::Bool>(
-                            "SELECT pg_current_xact_id_if_assigned() IS NOT NULL",
-                        )
-                        .get_result::<bool>(conn)?;
-                        Ok::<_, diesel::result::Error>((again, wrote))
-                    })
-                    .expect("re-reads"),
-                DbConnection::Sqlite(_) => (commit_batch(conn, &rereads).expect("re-reads"), false),
-            };
+            let (again, xact_id) = commit_probed(conn, &rereads, |conn| {
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "SELECT pg_current_xact_id_if_assigned() IS NOT NULL",
+                )
+                .get_result::<bool>(conn)
+            });
+            let wrote = xact_id.is_some_and(|(_, after)| after);
             let counters: Vec<(String, i32)> = meter_counters::table
                 .select((meter_counters::subject, meter_counters::used))
                 .order(meter_counters::subject)
