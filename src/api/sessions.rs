@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::auth::extractors::MemberAuth;
 use crate::auth::sessions::{self, RefreshOutcome};
-use crate::db::{members, sessions as session_rows};
+use crate::db::members;
 use crate::domain::email::Email;
 use crate::domain::password::Password;
 use crate::error::{ApiError, ApiResult};
@@ -108,11 +108,11 @@ pub async fn refresh(
 
 /// Sign-out: revokes the refresh-token family the access token belongs to.
 pub async fn sign_out(state: web::Data<AppState>, auth: MemberAuth) -> ApiResult<HttpResponse> {
-    let family = auth.0.sid.clone();
+    let (member_id, family) = (auth.0.sub.clone(), auth.0.sid.clone());
     let now = state.now();
     state
         .db
-        .write(move |conn| Ok(session_rows::revoke_family(conn, &family, now.naive_utc())?))
+        .write(move |conn| sessions::revoke_family(conn, &member_id, &family, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,7 +2,11 @@
 //! refresh replaces the token; a replaced token presented again after a
 //! short grace revokes its whole family.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::sessions::{self, Session};
@@ -31,19 +35,22 @@ pub fn start(
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<NewSession, ApiError> {
-    issue(conn, member_id, &new_id("fam"), now, ttl)
+    issue(conn, member_id, &new_id("fam"), None, now, ttl)
 }
 
+/// Stores a refresh token: `token` (a row id and the token) when it is
+/// already decided, else a new random one.
 fn issue(
     conn: &mut DbConnection,
     member_id: &str,
     family_id: &str,
+    token: Option<(String, String)>,
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<NewSession, ApiError> {
-    let refresh_token = random_token();
+    let (id, refresh_token) = token.unwrap_or_else(|| (new_id("ses"), random_token()));
     let row = Session {
-        id: new_id("ses"),
+        id,
         member_id: member_id.to_owned(),
         family_id: family_id.to_owned(),
         token_hash: sha256_hex(&refresh_token),
@@ -64,6 +71,10 @@ fn issue(
 
 /// Rotates `presented`. Runs inside the caller's write transaction; on
 /// `Reused` the revocation must be committed, so it is an `Ok`.
+///
+/// Every change to a member's families (rotation, sign-out, revocation)
+/// holds the member's lock, so a revocation and a rotation of the same
+/// family never interleave: whichever comes second sees the first.
 pub fn refresh(
     conn: &mut DbConnection,
     presented: &str,
@@ -75,7 +86,12 @@ pub fn refresh(
     if presented.is_empty() || presented.len() > 512 {
         return Err(invalid());
     }
-    let session = sessions::find_by_hash(conn, &sha256_hex(presented))?.ok_or_else(invalid)?;
+    let token_hash = sha256_hex(presented);
+    let seen = sessions::find_by_hash(conn, &token_hash)?.ok_or_else(invalid)?;
+    members::lock(conn, &seen.member_id)?;
+    // Read again under the lock: a revocation or rotation committed while
+    // this call waited is visible now.
+    let session = sessions::find_by_hash(conn, &token_hash)?.ok_or_else(invalid)?;
     if session.revoked_at.is_some() {
         return Err(invalid());
     }
@@ -86,30 +102,57 @@ pub fn refresh(
     if !member.is_active() {
         return Err(invalid());
     }
-    if let Some(rotated_at) = session.rotated_at {
-        return within_grace_or_reused(conn, &session, rotated_at.and_utc(), now, ttl, grace);
+    match (session.rotated_at, session.replaced_by.clone()) {
+        (Some(rotated_at), Some(successor_id)) => {
+            if now - rotated_at.and_utc() <= grace {
+                // A concurrent refresh (two tabs, a retried request) gets the
+                // successor already issued, so the family keeps one chain.
+                return Ok(RefreshOutcome::Rotated(NewSession {
+                    refresh_token: successor_token(presented, &successor_id),
+                    member_id: session.member_id,
+                    family_id: session.family_id,
+                    session_id: successor_id,
+                }));
+            }
+            sessions::revoke_family(conn, &session.family_id, now.naive_utc())?;
+            Ok(RefreshOutcome::Reused)
+        }
+        _ => {
+            let successor_id = new_id("ses");
+            let refresh_token = successor_token(presented, &successor_id);
+            let next = issue(
+                conn,
+                &session.member_id,
+                &session.family_id,
+                Some((successor_id, refresh_token)),
+                now,
+                ttl,
+            )?;
+            sessions::mark_rotated(conn, &session.id, &next.session_id, now.naive_utc())?;
+            Ok(RefreshOutcome::Rotated(next))
+        }
     }
-    let next = issue(conn, &session.member_id, &session.family_id, now, ttl)?;
-    // Losing this race to a concurrent refresh of the same token is the grace
-    // case: both callers hold a token of the one family.
-    sessions::mark_rotated(conn, &session.id, &next.session_id, now.naive_utc())?;
-    Ok(RefreshOutcome::Rotated(next))
 }
 
-fn within_grace_or_reused(
+/// The token that succeeds `presented`: derived from it (which only its
+/// holder knows; Kiosk keeps hashes) and the successor's row id, so every
+/// refresh of one token within the grace answers the same successor.
+fn successor_token(presented: &str, successor_id: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(presented.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(b"kiosk refresh successor\0");
+    mac.update(successor_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Revokes one family (sign-out), under the member's lock.
+pub fn revoke_family(
     conn: &mut DbConnection,
-    session: &Session,
-    rotated_at: DateTime<Utc>,
+    member_id: &str,
+    family_id: &str,
     now: DateTime<Utc>,
-    ttl: Duration,
-    grace: Duration,
-) -> Result<RefreshOutcome, ApiError> {
-    if now - rotated_at <= grace {
-        // A concurrent refresh (two tabs, a retried request): hand out another
-        // token of the same family rather than logging the reader out.
-        return issue(conn, &session.member_id, &session.family_id, now, ttl)
-            .map(RefreshOutcome::Rotated);
-    }
-    sessions::revoke_family(conn, &session.family_id, now.naive_utc())?;
-    Ok(RefreshOutcome::Reused)
+) -> Result<(), ApiError> {
+    members::lock(conn, member_id)?;
+    sessions::revoke_family(conn, family_id, now.naive_utc())?;
+    Ok(())
 }

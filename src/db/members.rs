@@ -92,3 +92,16 @@ pub fn search(
     }
     query.load(conn)
 }
+
+/// Holds the member's row until the transaction ends, so that changes to
+/// one member's sessions or subscriptions take turns on PostgreSQL. SQLite
+/// needs nothing: its write transactions (`BEGIN IMMEDIATE`) already do.
+pub fn lock(conn: &mut DbConnection, member_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query("SELECT 1 FROM members WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(member_id)
+            .execute(pg)
+            .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
