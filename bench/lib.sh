@@ -63,6 +63,7 @@ hex() { python3 -c "import secrets; print(secrets.token_hex($1))"; }
 start_kiosk() {
   export RUST_LOG=${RUST_LOG:-warn} KIOSK_BIND="127.0.0.1:$KIOSK_PORT"
   export KIOSK_DB_POOL_SIZE=${KIOSK_DB_POOL_SIZE:-16} KIOSK_ACCESS_TOKEN_TTL_SECS=3600
+  export KIOSK_CHECK_TOKEN_TTL_SECS=3600
   "$KIOSK" migrate >/dev/null
   "$KIOSK" serve >"$WORK/kiosk.log" 2>&1 &
   kiosk_pid=$!
@@ -73,13 +74,14 @@ start_kiosk() {
 # seed_kiosk BACKEND: signs up the subscriber, loads $MEMBERS members and
 # $ARTICLES articles (bench/seed.sql.sh) into $KIOSK_DATABASE_URL (a file
 # for SQLite), checks the subscriber's premium answer and warms the article
-# cache. Exports TOKEN, SUBSCRIBER and KEY for the wrk scripts.
+# cache. Exports TOKEN (the subscriber's check token for the publisher),
+# SUBSCRIBER and KEY for the wrk scripts.
 seed_kiosk() {
-  local backend=$1 signup secret seeded first
+  local backend=$1 signup secret seeded first access
   signup=$(curl -sf "http://127.0.0.1:$KIOSK_PORT/v1/members" -H 'content-type: application/json' \
     -d '{"email":"subscriber@example.com","password":"correct horse battery"}')
   export TOKEN SUBSCRIBER KEY_ID KEY_HASH KEY
-  TOKEN=$(echo "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  access=$(echo "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   SUBSCRIBER=$(echo "$signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["member"]["id"])')
   KEY_ID="key_$(hex 16)"
   secret=$(hex 32)
@@ -98,6 +100,9 @@ seed_kiosk() {
     psql -q "$KIOSK_DATABASE_URL" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
   fi
   echo "# $backend: seeded $MEMBERS members, $ARTICLES articles in $(( $(date +%s) - seeded ))s" >&2
+  TOKEN=$(curl -sf "http://127.0.0.1:$KIOSK_PORT/v1/me/check-tokens" -H "Authorization: Bearer $access" \
+    -H 'content-type: application/json' -d "{\"publisher\":\"the-daily\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["check_token"])')
   CHECK_URL="http://127.0.0.1:$KIOSK_PORT/v1/access/check"
   first=$(curl -sf "$CHECK_URL" -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \
     -d "{\"article_id\":\"art-2\",\"member_token\":\"$TOKEN\"}")

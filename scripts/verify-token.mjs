@@ -1,5 +1,5 @@
-// Verifies a Kiosk access token offline, as a publisher backend would:
-//   node scripts/verify-token.mjs "$ACCESS"
+// Verifies a Kiosk token offline, as a publisher backend or CDN edge would:
+//   node scripts/verify-token.mjs "$TOKEN" [access|check|decision]
 // Node 18+, no packages. KIOSK_URL (default http://127.0.0.1:8080),
 // KIOSK_ISSUER and KIOSK_AUDIENCE (default kiosk) say what to expect.
 import { createPublicKey, verify } from "node:crypto";
@@ -8,12 +8,21 @@ const base = process.env.KIOSK_URL ?? "http://127.0.0.1:8080";
 const issuer = process.env.KIOSK_ISSUER ?? "kiosk";
 const audience = process.env.KIOSK_AUDIENCE ?? "kiosk";
 const token = process.argv[2] ?? "";
+const kind = process.argv[3] ?? "access";
+// Each kind has its own typ and aud: pin both, so no kind passes for another.
+const kinds = {
+  access: { typ: "at+jwt", aud: audience },
+  check: { typ: "kiosk-check+jwt", aud: `${audience}:check` },
+  decision: { typ: "kiosk-decision+jwt", aud: `${audience}:decision` },
+};
+const expected = kinds[kind];
+if (!expected) throw new Error(`unknown kind ${kind}: access, check or decision`);
 const [h, p, s] = token.split(".");
 const header = JSON.parse(Buffer.from(h ?? "", "base64url"));
 const claims = JSON.parse(Buffer.from(p ?? "", "base64url"));
 // Pin the algorithm and the token type; never trust a key named in the token.
-if (header.alg !== "EdDSA" || header.typ !== "at+jwt" || header.jku || header.jwk) {
-  throw new Error("not a Kiosk access token");
+if (header.alg !== "EdDSA" || header.typ !== expected.typ || header.jku || header.jwk) {
+  throw new Error(`not a Kiosk ${kind} token`);
 }
 
 // Cache this in real use (Kiosk serves it with max-age=300); refetch on an unknown kid.
@@ -24,7 +33,14 @@ if (!jwk) throw new Error(`unknown kid ${header.kid}`);
 const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: "jwk" });
 const signed = verify(null, Buffer.from(`${h}.${p}`), key, Buffer.from(s ?? "", "base64url"));
 const now = Math.floor(Date.now() / 1000);
-if (!signed || claims.iss !== issuer || claims.aud !== audience || !(claims.exp > now)) {
+const leeway = 60;
+if (
+  !signed ||
+  claims.iss !== issuer ||
+  claims.aud !== expected.aud ||
+  !(claims.exp > now) ||
+  (claims.nbf !== undefined && !(claims.nbf <= now + leeway))
+) {
   throw new Error("invalid token");
 }
-console.log(`valid: member ${claims.sub}, expires ${new Date(claims.exp * 1000).toISOString()}`);
+console.log(`valid ${kind} token: ${claims.sub}, expires ${new Date(claims.exp * 1000).toISOString()}`);

@@ -52,6 +52,9 @@ pub struct Settings {
     /// for a concurrent refresh, not a theft.
     pub refresh_grace_secs: i64,
     pub decision_token_ttl_secs: i64,
+    /// Lifetime of the check tokens a member's front end hands to a
+    /// publisher backend.
+    pub check_token_ttl_secs: i64,
     /// Retired signing keys stay in the JWKS this long.
     pub retired_key_visible_hours: i64,
     pub argon2_memory_kib: u32,
@@ -101,6 +104,7 @@ impl Default for Settings {
             refresh_token_ttl_days: 30,
             refresh_grace_secs: 10,
             decision_token_ttl_secs: 5 * 60,
+            check_token_ttl_secs: 15 * 60,
             retired_key_visible_hours: 24,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::tokens::CHECK_TOKEN_TYPE;
 use crate::cache::members::{MemberEntry, VerifiedToken};
 use crate::db::entitlements;
 use crate::domain::article::VisitorId;
@@ -28,23 +29,37 @@ impl Reader {
         }
     }
 
-    /// The decision token's `sub`.
+    /// The decision token's `sub`: the member's id, or the visitor id in
+    /// the same namespace the meter uses, so that a visitor id shaped like
+    /// a member id never yields a token naming that member.
     pub fn token_subject(&self) -> String {
         match (&self.member_id, &self.visitor) {
             (Some(id), _) => id.to_string(),
-            (None, Some(v)) => v.as_str().to_owned(),
+            (None, Some(v)) => format!("visitor:{}", v.as_str()),
             (None, None) => "anonymous".to_owned(),
         }
     }
 }
 
+/// Which member tokens a route takes.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenUse<'a> {
+    /// A publisher backend's check: only a check token for this publisher
+    /// (a publisher never holds the member's account credential).
+    Check { publisher: &'a str },
+    /// The reader's own browser asking Kiosk directly: the member's access
+    /// token, or a check token for this publisher.
+    FrontEnd { publisher: &'a str },
+}
+
 /// A member token wins over a visitor id. A token that is present but
-/// malformed, expired, or whose member is gone or disabled is an error
-/// (401), never an anonymous answer.
+/// malformed, expired, of a kind the route does not take, or whose member
+/// is gone or disabled is an error (401), never an anonymous answer.
 pub async fn resolve(
     state: &AppState,
     member_token: Option<&str>,
     visitor: Option<VisitorId>,
+    token_use: TokenUse<'_>,
 ) -> ApiResult<Reader> {
     let Some(token) = member_token else {
         let kind = if visitor.is_some() {
@@ -59,7 +74,7 @@ pub async fn resolve(
             visitor,
         });
     };
-    let member_id = verify(state, token)?;
+    let member_id = verify(state, token, token_use)?;
     let member = member(state, &member_id).await?;
     if !member.active {
         return Err(ApiError::token_invalid());
@@ -72,27 +87,58 @@ pub async fn resolve(
     })
 }
 
-fn verify(state: &AppState, token: &str) -> ApiResult<Arc<str>> {
+fn verify(state: &AppState, token: &str, token_use: TokenUse<'_>) -> ApiResult<Arc<str>> {
     let now = state.now().timestamp();
-    if let Some(cached) = state.caches.tokens.get(token) {
-        if cached.exp <= now {
-            return Err(ApiError::token_expired());
-        }
-        return Ok(cached.member_id);
+    let verified = match state.caches.tokens.get(token) {
+        Some(cached) if cached.exp <= now => return Err(ApiError::token_expired()),
+        Some(cached) => cached,
+        None => verify_uncached(state, token)?,
+    };
+    let (TokenUse::Check { publisher } | TokenUse::FrontEnd { publisher }) = token_use;
+    match (&verified.publisher, token_use) {
+        (Some(scope), _) if &**scope == publisher => Ok(verified.member_id),
+        (Some(_), _) => Err(ApiError::unauthorized(
+            "token_invalid",
+            "This check token is for another publisher.",
+        )),
+        (None, TokenUse::FrontEnd { .. }) => Ok(verified.member_id),
+        (None, TokenUse::Check { .. }) => Err(ApiError::unauthorized(
+            "token_invalid",
+            "Publisher backends take the member's check token (POST /v1/me/check-tokens), \
+             never the member's access token.",
+        )),
     }
+}
+
+/// Verifies an access or check token (its header says which it claims to
+/// be) and remembers it until its `exp`.
+fn verify_uncached(state: &AppState, token: &str) -> ApiResult<VerifiedToken> {
     if token.starts_with("kiosk_") {
         return Err(ApiError::token_invalid());
     }
-    let claims = state.keys.verify_access(token, state.now())?;
-    let member_id: Arc<str> = Arc::from(claims.sub);
-    state.caches.tokens.insert(
-        token.to_owned(),
+    let typ = jsonwebtoken::decode_header(token)
+        .map_err(|_| ApiError::token_invalid())?
+        .typ;
+    let verified = if typ.as_deref() == Some(CHECK_TOKEN_TYPE) {
+        let claims = state.keys.verify_check(token, state.now())?;
         VerifiedToken {
-            member_id: member_id.clone(),
+            member_id: Arc::from(claims.sub),
             exp: claims.exp,
-        },
-    );
-    Ok(member_id)
+            publisher: Some(Arc::from(claims.publisher)),
+        }
+    } else {
+        let claims = state.keys.verify_access(token, state.now())?;
+        VerifiedToken {
+            member_id: Arc::from(claims.sub),
+            exp: claims.exp,
+            publisher: None,
+        }
+    };
+    state
+        .caches
+        .tokens
+        .insert(token.to_owned(), verified.clone());
+    Ok(verified)
 }
 
 /// The member's entry, from the cache or (on a miss) the database.

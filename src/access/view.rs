@@ -71,9 +71,10 @@ impl DecisionView {
     /// Signs the decision (an Ed25519 signature: made only when asked for).
     pub fn sign(&mut self, state: &AppState, subject: &str) -> ApiResult<()> {
         let now = state.now();
+        let audience = state.keys.decision_audience();
         let claims = DecisionClaims {
             iss: &state.settings.issuer,
-            aud: &state.settings.audience,
+            aud: &audience,
             sub: subject,
             publisher: &self.article.publisher,
             art: &self.article.id,

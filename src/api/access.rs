@@ -9,6 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
+use crate::access::reader::TokenUse;
 use crate::access::{self, publishers, reader};
 use crate::api::json::Json;
 use crate::auth::api_keys::PublisherAuth;
@@ -52,7 +53,10 @@ pub async fn check(
     let article_id = ArticleId::parse(&body.article_id, "article_id")?;
     let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
     let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
-    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor).await?;
+    let token_use = TokenUse::Check {
+        publisher: &publisher.slug,
+    };
+    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor, token_use).await?;
     let mut view = access::check(&state, &publisher, &article_id, &reader).await?;
     if body.with_token {
         view.sign(&state, &reader.token_subject())?;
@@ -80,7 +84,10 @@ pub async fn check_batch(
         .collect::<ApiResult<Vec<_>>>()?;
     let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
     let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
-    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor).await?;
+    let token_use = TokenUse::Check {
+        publisher: &publisher.slug,
+    };
+    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor, token_use).await?;
     let decisions = access::preview(&state, &publisher, &ids, &reader).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "decisions": decisions })))
 }
@@ -117,7 +124,10 @@ async fn front_end_decision(
         None => None,
     };
     let visitor = visitor(visitor_header, VISITOR_HEADER)?;
-    let reader = reader::resolve(state, bearer(req)?, visitor).await?;
+    let token_use = TokenUse::FrontEnd {
+        publisher: &publisher.slug,
+    };
+    let reader = reader::resolve(state, bearer(req)?, visitor, token_use).await?;
     let mut view = access::check(state, publisher, &article_id, &reader).await?;
     view.sign(state, &reader.token_subject())?;
     Ok(HttpResponse::Ok().json(view))

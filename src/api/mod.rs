@@ -56,6 +56,7 @@ pub fn routes() -> Vec<RouteDef> {
         route!(POST, "/v1/sessions/refresh", sessions::refresh),
         route!(DELETE, "/v1/sessions/current", sessions::sign_out),
         route!(GET, "/v1/me", me::show),
+        route!(POST, "/v1/me/check-tokens", me::check_token),
         route!(GET, "/v1/me/subscriptions", subscriptions::list),
         route!(
             POST,

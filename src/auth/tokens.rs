@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::db::signing_keys::{self, SigningKeyRow};
@@ -19,8 +20,44 @@ use crate::error::ApiError;
 
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 pub const DECISION_TOKEN_TYPE: &str = "kiosk-decision+jwt";
+pub const CHECK_TOKEN_TYPE: &str = "kiosk-check+jwt";
 /// Longer than any token Kiosk issues; anything bigger is refused unread.
 const MAX_TOKEN_LEN: usize = 4096;
+/// How far a token's `iat` or `nbf` may lie ahead of Kiosk's clock (clock
+/// skew between replicas and issuers).
+const CLOCK_LEEWAY_SECS: i64 = 60;
+
+/// Each kind of token Kiosk signs has its own `typ` and `aud`, so that no
+/// verifier pinning both can take one kind for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The member's account credential (`/v1/me`, sign-out, checkout...).
+    Access,
+    /// An access decision, for a CDN edge or publisher backend to trust.
+    Decision,
+    /// What a publisher backend holds for a member: access checks at one
+    /// publisher, nothing else.
+    Check,
+}
+
+impl TokenKind {
+    pub fn typ(self) -> &'static str {
+        match self {
+            Self::Access => ACCESS_TOKEN_TYPE,
+            Self::Decision => DECISION_TOKEN_TYPE,
+            Self::Check => CHECK_TOKEN_TYPE,
+        }
+    }
+
+    /// The `aud` of this kind, from the configured access-token audience.
+    pub fn audience(self, base: &str) -> String {
+        match self {
+            Self::Access => base.to_owned(),
+            Self::Decision => format!("{base}:decision"),
+            Self::Check => format!("{base}:check"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -32,6 +69,56 @@ pub struct AccessClaims {
     pub jti: String,
     /// The refresh-token family this token was issued with (for sign-out).
     pub sid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+}
+
+/// A check token: lets a publisher backend ask about this member's access
+/// at the publisher named in `pub`, and nothing more.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    /// The publisher's slug.
+    #[serde(rename = "pub")]
+    pub publisher: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+}
+
+/// The time claims every verified token is checked on against Kiosk's clock.
+trait TimeClaims {
+    fn iat(&self) -> i64;
+    fn exp(&self) -> i64;
+    fn nbf(&self) -> Option<i64>;
+}
+
+impl TimeClaims for AccessClaims {
+    fn iat(&self) -> i64 {
+        self.iat
+    }
+    fn exp(&self) -> i64 {
+        self.exp
+    }
+    fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
+}
+
+impl TimeClaims for CheckClaims {
+    fn iat(&self) -> i64 {
+        self.iat
+    }
+    fn exp(&self) -> i64 {
+        self.exp
+    }
+    fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
 }
 
 struct KeySet {
@@ -99,8 +186,35 @@ impl KeyStore {
             exp: (now + ttl).timestamp(),
             jti: new_id("jti"),
             sid: family_id.to_owned(),
+            nbf: None,
         };
         self.sign(ACCESS_TOKEN_TYPE, &claims)
+    }
+
+    /// A check token for `member_id` at the publisher `publisher_slug`.
+    pub fn issue_check(
+        &self,
+        member_id: &str,
+        publisher_slug: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<String, ApiError> {
+        let claims = CheckClaims {
+            iss: self.issuer.clone(),
+            aud: TokenKind::Check.audience(&self.audience),
+            sub: member_id.to_owned(),
+            publisher: publisher_slug.to_owned(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+            jti: new_id("chk"),
+            nbf: None,
+        };
+        self.sign(CHECK_TOKEN_TYPE, &claims)
+    }
+
+    /// The `aud` decision tokens carry.
+    pub fn decision_audience(&self) -> String {
+        TokenKind::Decision.audience(&self.audience)
     }
 
     pub fn sign<C: Serialize>(&self, typ: &str, claims: &C) -> Result<String, ApiError> {
@@ -111,10 +225,26 @@ impl KeyStore {
         jsonwebtoken::encode(&header, claims, &keys.encoding).map_err(ApiError::internal)
     }
 
-    /// Verifies an access token: EdDSA only, our `typ`, a known `kid`, no
-    /// key-fetching headers, exact issuer and audience, and `exp` checked
-    /// against Kiosk's clock.
+    /// Verifies an access token: see [`KeyStore::verify`].
     pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, ApiError> {
+        self.verify(token, TokenKind::Access, now)
+    }
+
+    /// Verifies a check token; which publisher it names is for the caller
+    /// to compare.
+    pub fn verify_check(&self, token: &str, now: DateTime<Utc>) -> Result<CheckClaims, ApiError> {
+        self.verify(token, TokenKind::Check, now)
+    }
+
+    /// EdDSA only, the kind's own `typ`, a known `kid`, no key-fetching
+    /// headers, exact issuer and the kind's own audience; `exp`, `iat` and
+    /// `nbf` checked against Kiosk's clock.
+    fn verify<C: DeserializeOwned + TimeClaims>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        now: DateTime<Utc>,
+    ) -> Result<C, ApiError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(ApiError::token_invalid());
         }
@@ -125,7 +255,7 @@ impl KeyStore {
             || header.x5c.is_some()
             || header.crit.is_some();
         if header.alg != Algorithm::EdDSA
-            || header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE)
+            || header.typ.as_deref() != Some(kind.typ())
             || foreign_key_hint
         {
             return Err(ApiError::token_invalid());
@@ -139,16 +269,20 @@ impl KeyStore {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
+        validation.set_audience(&[kind.audience(&self.audience)]);
+        // Times are checked below against Kiosk's clock, not the system's.
         validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.leeway = 0;
-        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
-            .map_err(|_| ApiError::token_invalid())?;
-        let claims = data.claims;
-        if claims.exp <= now.timestamp() {
+        let claims = jsonwebtoken::decode::<C>(token, key, &validation)
+            .map_err(|_| ApiError::token_invalid())?
+            .claims;
+        let now = now.timestamp();
+        if claims.exp() <= now {
             return Err(ApiError::token_expired());
         }
-        if claims.iat > now.timestamp() + 60 {
+        let ahead = |t: i64| t > now + CLOCK_LEEWAY_SECS;
+        if ahead(claims.iat()) || claims.nbf().is_some_and(ahead) {
             return Err(ApiError::token_invalid());
         }
         Ok(claims)

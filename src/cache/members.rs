@@ -64,9 +64,11 @@ impl MemberEntry {
     }
 }
 
-/// A verified access token: whose, and until when.
+/// A verified member token: whose, until when, and, for a check token,
+/// the one publisher it is good for (`None`: an access token).
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     pub member_id: Arc<str>,
     pub exp: i64,
+    pub publisher: Option<Arc<str>>,
 }

@@ -2,7 +2,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::post_bearer;
+use crate::helpers::{check_token, post_bearer};
 use crate::helpers::{problem_code, Backend, ClockExt};
 use crate::paywall::{paywall, set_status, subscribe, use_trial, PASSWORD};
 
@@ -89,10 +89,19 @@ async fn a_plans_scope_decides_which_publishers_it_opens(backend: Backend) {
         .await;
     let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
     subscribe(&pw.app, &reader.member_id, &only_daily, "active", None).await;
-    let body = json!({ "article_id": "x", "member_token": reader.access_token });
+    let at_daily = pw.check_token(&reader.access_token).await;
+    let at_other = check_token(&pw.app, &reader.access_token, "the-other").await;
 
-    let daily = pw.check(body.clone()).await;
-    let elsewhere = post_bearer(&pw.app, "/v1/access/check", &other_key, &body).await;
+    let daily = pw
+        .check(json!({ "article_id": "x", "member_token": at_daily }))
+        .await;
+    let elsewhere = post_bearer(
+        &pw.app,
+        "/v1/access/check",
+        &other_key,
+        &json!({ "article_id": "x", "member_token": at_other }),
+    )
+    .await;
     let elsewhere: Value = elsewhere.json().await.expect("json");
 
     assert_eq!(daily["allowed"], true);
@@ -123,6 +132,10 @@ async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
     let pw = paywall(backend).await;
     let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
     let gone = pw.app.sign_up("gone@example.com", PASSWORD).await;
+    let (reader_check, gone_check) = (
+        pw.check_token(&reader.access_token).await,
+        pw.check_token(&gone.access_token).await,
+    );
     pw.check_member("x", &reader.access_token).await;
     let gone_id = gone.member_id.clone();
     let now = pw.app.clock.now_utc().naive_utc();
@@ -139,11 +152,11 @@ async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
         .check_response(json!({ "article_id": "x", "member_token": pw.key }))
         .await;
     let disabled = pw
-        .check_response(json!({ "article_id": "x", "member_token": gone.access_token }))
+        .check_response(json!({ "article_id": "x", "member_token": gone_check }))
         .await;
     pw.app.clock.advance(Duration::minutes(16));
     let expired = pw
-        .check_response(json!({ "article_id": "x", "member_token": reader.access_token }))
+        .check_response(json!({ "article_id": "x", "member_token": reader_check }))
         .await;
 
     assert_eq!(garbage.status(), 401);
@@ -178,10 +191,9 @@ async fn the_decision_token_verifies_with_the_jwks(backend: Backend) {
     let pw = paywall(backend).await;
     let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
 
+    let token = pw.check_token(&reader.access_token).await;
     let decision = pw
-        .check(
-            json!({ "article_id": "x", "member_token": reader.access_token, "with_token": true }),
-        )
+        .check(json!({ "article_id": "x", "member_token": token, "with_token": true }))
         .await;
     let jwks: Value = pw
         .app
@@ -204,11 +216,17 @@ async fn the_decision_token_verifies_with_the_jwks(backend: Backend) {
     let key =
         jsonwebtoken::DecodingKey::from_ed_components(key["x"].as_str().expect("x")).expect("key");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
-    validation.set_audience(&["kiosk"]);
+    validation.set_audience(&["kiosk:decision"]);
     validation.validate_exp = false;
     let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
         .expect("verifies")
         .claims;
+    let mut as_access = validation.clone();
+    as_access.set_audience(&["kiosk"]);
+    assert!(
+        jsonwebtoken::decode::<Value>(token, &key, &as_access).is_err(),
+        "a verifier expecting access tokens refuses it"
+    );
     assert_eq!(claims["sub"], reader.member_id.as_str());
     assert_eq!(claims["pub"], "the-daily");
     assert_eq!(claims["art"], "x");

@@ -302,6 +302,24 @@ impl TestApp {
 }
 
 /// Reads a problem+json answer, checking its shape, and returns its `code`.
+/// A check token for the member holding `access_token`, for the publisher
+/// `slug`: what a member's front end hands to that publisher's backend.
+pub async fn check_token(app: &TestApp, access_token: &str, slug: &str) -> String {
+    let response = post_bearer(
+        app,
+        "/v1/me/check-tokens",
+        access_token,
+        &serde_json::json!({ "publisher": slug }),
+    )
+    .await;
+    assert_eq!(response.status(), 201, "check token");
+    let body: Value = response.json().await.expect("json");
+    body["check_token"]
+        .as_str()
+        .expect("check token")
+        .to_owned()
+}
+
 pub async fn problem_code(response: reqwest::Response) -> String {
     let content_type = response
         .headers()

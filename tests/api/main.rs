@@ -42,6 +42,7 @@ mod subscriptions;
 mod sweeper;
 mod tenants;
 mod token_claims;
+mod token_kinds;
 mod tokens;
 mod trials;
 mod webhook_events;

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use kiosk::config::Settings;
 
-use crate::helpers::{post_bearer, spawn_app, spawn_app_with, Backend, ClockExt, TestApp};
+use crate::helpers::{
+    check_token, post_bearer, spawn_app, spawn_app_with, Backend, ClockExt, TestApp,
+};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -73,9 +75,17 @@ impl Paywall {
             .await
     }
 
-    pub async fn check_member(&self, article: &str, token: &str) -> Value {
+    /// A check for the member holding `access_token`, through the check
+    /// token a front end would hand over.
+    pub async fn check_member(&self, article: &str, access_token: &str) -> Value {
+        let token = self.check_token(access_token).await;
         self.check(json!({ "article_id": article, "member_token": token }))
             .await
+    }
+
+    /// A check token for this publisher.
+    pub async fn check_token(&self, access_token: &str) -> String {
+        check_token(&self.app, access_token, "the-daily").await
     }
 
     /// Changes the publisher's row and reloads the catalogue.

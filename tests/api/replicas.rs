@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::post_bearer;
+use crate::helpers::{check_token, post_bearer};
 use crate::helpers::{spawn_app, spawn_on, test_settings, Backend, ClockExt, TestApp};
 use crate::paywall::{on, put_article, set_status, subscribe, PASSWORD};
 
@@ -31,7 +31,8 @@ async fn a_cancellation_through_one_replica_is_seen_through_the_other() {
     let b = spawn_on(a.app.database.share(), test_settings(&a.app.database.url)).await;
     let reader = a.app.sign_up("reader@example.com", PASSWORD).await;
     let sub = subscribe(&a.app, &reader.member_id, &a.plan_id, "active", None).await;
-    let body = json!({ "article_id": "story", "member_token": reader.access_token });
+    let token = check_token(&a.app, &reader.access_token, "the-daily").await;
+    let body = json!({ "article_id": "story", "member_token": token });
     let allowed_on_b = || async { check(&b, &a.key, &body).await["allowed"] == true };
     assert!(allowed_on_b().await, "B caches the entitlement");
 

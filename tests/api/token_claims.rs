@@ -53,6 +53,12 @@ async fn missing_or_future_time_claims_are_refused(backend: Backend) {
     from_future["iat"] = json!(now + 3600);
     from_future["exp"] = json!(now + 4500);
     cases.push(("issued in the future".into(), from_future));
+    let mut not_yet_valid = valid.clone();
+    not_yet_valid["nbf"] = json!(now + 3600);
+    cases.push(("valid only in an hour".into(), not_yet_valid));
+    let mut text_nbf = valid.clone();
+    text_nbf["nbf"] = json!("soon");
+    cases.push(("nbf as text".into(), text_nbf));
     let mut text_exp = valid.clone();
     text_exp["exp"] = json!("tomorrow");
     cases.push(("exp as text".into(), text_exp));
@@ -61,6 +67,14 @@ async fn missing_or_future_time_claims_are_refused(backend: Backend) {
         let token = forge::sign_ed25519(&seed, &access_header(&kid), &claims);
         assert_refused(&app, &token, "token_invalid", &case).await;
     }
+    let mut within_leeway = valid.clone();
+    within_leeway["nbf"] = json!(now + 30);
+    let token = forge::sign_ed25519(&seed, &access_header(&kid), &within_leeway);
+    assert_eq!(
+        app.get_bearer("/v1/me", &token).await.status(),
+        200,
+        "a little clock skew is allowed"
+    );
 }
 
 async fn wrong_audience_issuer_or_type_is_refused(backend: Backend) {
