@@ -11,7 +11,6 @@ use crate::cache::{Caches, Invalidation};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::access::AccessLevel;
 
 /// What every handler shares; held in `web::Data`.
 pub struct AppState {
@@ -92,31 +91,21 @@ impl AppState {
         self.publish(Invalidation::Catalogue).await;
     }
 
-    /// Call after committing an article write: this replica caches the new
-    /// level (`None`: deleted), the others forget theirs.
-    pub async fn article_changed(
-        &self,
-        publisher_id: &str,
-        article_id: &str,
-        access: Option<AccessLevel>,
-    ) {
-        self.articles_changed(publisher_id, vec![(article_id.to_owned(), access)])
+    /// Call after committing an article write: every replica forgets the
+    /// article, and the next check reads it. (Caching the written level
+    /// here instead would let two writes that commit in one order cache in
+    /// the other, leaving the older level cached.)
+    pub async fn article_changed(&self, publisher_id: &str, article_id: &str) {
+        self.articles_changed(publisher_id, vec![article_id.to_owned()])
             .await;
     }
 
     /// `article_changed` for many articles, published in one round trip.
-    pub async fn articles_changed(
-        &self,
-        publisher_id: &str,
-        changes: Vec<(String, Option<AccessLevel>)>,
-    ) {
-        let mut invalidations = Vec::with_capacity(changes.len());
-        for (article_id, access) in changes {
+    pub async fn articles_changed(&self, publisher_id: &str, article_ids: Vec<String>) {
+        let mut invalidations = Vec::with_capacity(article_ids.len());
+        for article_id in article_ids {
             let key = (publisher_id.to_owned(), article_id.clone());
-            match access {
-                Some(level) => self.caches.articles.insert(key, Some(level)),
-                None => self.caches.articles.remove(&key),
-            }
+            self.caches.articles.remove(&key);
             invalidations.push(Invalidation::Article {
                 publisher_id: publisher_id.to_owned(),
                 article_id,

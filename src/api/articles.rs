@@ -73,7 +73,7 @@ fn to_row(
     id: &str,
     input: ArticleInput,
     now: DateTime<Utc>,
-) -> ApiResult<(Article, AccessLevel)> {
+) -> ApiResult<Article> {
     let id = ArticleId::parse(id, "article_id")?;
     let access = AccessLevel::parse(&input.access, "access")?;
     let row = Article {
@@ -86,7 +86,7 @@ fn to_row(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    Ok((row, access))
+    Ok(row)
 }
 
 /// `PUT /v1/articles/{article_id}`: 201 when new, 200 when updated.
@@ -96,7 +96,7 @@ pub async fn put(
     path: web::Path<String>,
     body: Json<ArticleInput>,
 ) -> ApiResult<HttpResponse> {
-    let (row, access) = to_row(&auth.publisher_id, &path, body.into_inner(), state.now())?;
+    let row = to_row(&auth.publisher_id, &path, body.into_inner(), state.now())?;
     let (article, created) = state
         .db
         .write(move |conn| {
@@ -107,7 +107,7 @@ pub async fn put(
         })
         .await?;
     state
-        .article_changed(&auth.publisher_id, &article.external_id, Some(access))
+        .article_changed(&auth.publisher_id, &article.external_id)
         .await;
     let mut response = if created {
         HttpResponse::Created()
@@ -147,9 +147,7 @@ pub async fn delete(
     if !existed {
         return Err(ApiError::not_found("No such article."));
     }
-    state
-        .article_changed(&auth.publisher_id, id.as_str(), None)
-        .await;
+    state.article_changed(&auth.publisher_id, id.as_str()).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -181,7 +179,7 @@ pub async fn batch(
         })?;
         rows.push(parsed);
     }
-    let stored: Vec<Article> = rows.iter().map(|(row, _)| row.clone()).collect();
+    let stored = rows.clone();
     let created = state
         .db
         .write(move |conn| {
@@ -192,13 +190,11 @@ pub async fn batch(
             Ok(created)
         })
         .await?;
-    let changes = rows
-        .iter()
-        .map(|(row, access)| (row.external_id.clone(), Some(*access)))
-        .collect();
+    let updated = rows.len() - created;
+    let changes = rows.into_iter().map(|row| row.external_id).collect();
     state.articles_changed(&auth.publisher_id, changes).await;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "created": created,
-        "updated": rows.len() - created,
+        "updated": updated,
     })))
 }

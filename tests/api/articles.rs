@@ -3,7 +3,7 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::post_bearer;
 use crate::helpers::{problem_code, Backend};
-use crate::paywall::{paywall, put_article, PASSWORD};
+use crate::paywall::{paywall, put_article, Paywall, PASSWORD};
 
 async fn put_creates_then_updates_and_get_shows_it(backend: Backend) {
     let pw = paywall(backend).await;
@@ -242,7 +242,59 @@ async fn article_routes_need_a_publisher_key(backend: Backend) {
     assert_eq!(check.status(), 401);
 }
 
+/// Writers racing on the same articles, with checks missing the cache
+/// between them: afterwards every check answers the level stored.
+async fn the_cache_agrees_with_the_database_after_racing_writes(backend: Backend) {
+    let pw = paywall(backend).await;
+    let ids: Vec<String> = (0..24).map(|i| format!("race-{i}")).collect();
+    for round in 0..4 {
+        let writes = ids.iter().flat_map(|id| {
+            (0..8).map(move |writer| {
+                let level = if (writer + round) % 2 == 0 {
+                    "free"
+                } else {
+                    "premium"
+                };
+                (id.clone(), level)
+            })
+        });
+        let writes = futures_util::future::join_all(writes.map(|(id, level)| {
+            let pw = &pw;
+            async move { pw.put_article(&id, level).await.status().as_u16() }
+        }));
+        let checks = futures_util::future::join_all(
+            ids.iter()
+                .map(|id| pw.check(json!({ "article_id": id, "visitor_id": "v" }))),
+        );
+        let (statuses, _) = tokio::join!(writes, checks);
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 201),
+            "{statuses:?}"
+        );
+
+        for id in &ids {
+            let stored = stored_access(&pw, id).await;
+            let served = pw
+                .check(json!({ "article_id": id, "visitor_id": "v" }))
+                .await;
+            assert_eq!(served["access"], stored.as_str(), "{id} in round {round}");
+        }
+    }
+}
+
+async fn stored_access(pw: &Paywall, id: &str) -> String {
+    let (publisher_id, id) = (pw.publisher_id.clone(), id.to_owned());
+    pw.app
+        .with_conn(move |conn| {
+            kiosk::db::articles::access_of(conn, &publisher_id, &id)
+                .expect("read")
+                .expect("stored")
+        })
+        .await
+}
+
 both_backends!(
+    the_cache_agrees_with_the_database_after_racing_writes,
     put_creates_then_updates_and_get_shows_it,
     delete_answers_204_then_404,
     bad_article_input_is_422,
