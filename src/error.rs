@@ -142,6 +142,11 @@ impl ApiError {
         e
     }
 
+    /// A 500: something other than the database's absence went wrong.
+    pub fn is_server_fault(&self) -> bool {
+        self.status == StatusCode::INTERNAL_SERVER_ERROR
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -189,6 +194,13 @@ fn is_transient(message: &str) -> bool {
         || m.contains("terminating connection")
         || m.contains("server closed the connection")
         || m.contains("could not connect")
+        || m.contains("no connection to the server")
+        || m.contains("connection refused")
+        || m.contains("connection reset")
+        || m.contains("broken pipe")
+        || m.contains("could not send data")
+        || m.contains("could not receive data")
+        || m.contains("ssl connection has been closed")
 }
 
 impl ResponseError for ApiError {
@@ -247,5 +259,65 @@ mod shedding {
             SINCE_LOGGED.fetch_sub(shed, Ordering::Relaxed);
             tracing::warn!(reason = what, shed, "requests turned away: overloaded");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
+
+    struct Message(&'static str);
+
+    impl DatabaseErrorInformation for Message {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn status_of(kind: DatabaseErrorKind, message: &'static str) -> StatusCode {
+        ApiError::from(Error::DatabaseError(kind, Box::new(Message(message)))).status
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_503_whatever_the_driver_says() {
+        for message in [
+            "no connection to the server\n",
+            "server closed the connection unexpectedly",
+            "could not connect to server: Connection refused",
+            "could not send data to server: Broken pipe",
+            "could not receive data from server: Connection reset by peer",
+            "SSL connection has been closed unexpectedly",
+            "canceling statement due to statement timeout",
+            "database is locked",
+        ] {
+            assert_eq!(
+                status_of(DatabaseErrorKind::Unknown, message),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{message}"
+            );
+        }
+        assert_eq!(
+            status_of(DatabaseErrorKind::Unknown, "syntax error at or near"),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

@@ -55,7 +55,7 @@ impl Application {
         let passwords = PasswordHasher::new(&settings)?;
         let stripe = crate::billing::from_settings(&settings)?;
         let meter_writer = if settings.meter_group_commit {
-            Some(MeterWriter::start(&db)?)
+            Some(MeterWriter::start(&db, settings.db_timeout())?)
         } else {
             None
         };

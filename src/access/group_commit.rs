@@ -46,6 +46,8 @@ struct ReadJob {
 /// (README, performance).
 pub struct MeterWriter {
     queue: Sender<ReadJob>,
+    /// How long a check waits for its read's commit before answering 503.
+    deadline: Duration,
     /// Dropped with the writer, which stops the SQLite checkpointer.
     _checkpointer: Option<Sender<()>>,
 }
@@ -53,7 +55,7 @@ pub struct MeterWriter {
 impl MeterWriter {
     /// Starts the writer thread, and on SQLite its checkpointer; both end
     /// with the writer.
-    pub fn start(db: &Db) -> std::io::Result<Self> {
+    pub fn start(db: &Db, deadline: Duration) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel();
         let batches = Arc::new(AtomicU64::new(0));
         let (writer_db, written) = (db.clone(), batches.clone());
@@ -73,11 +75,16 @@ impl MeterWriter {
         };
         Ok(Self {
             queue,
+            deadline,
             _checkpointer: checkpointer,
         })
     }
 
     /// Records a read (see `meters::record`), committed before it answers.
+    /// A read not committed within the deadline (a database that went away
+    /// while earlier batches waited on it) answers 503; the writer then
+    /// skips it if it has not started on it yet, and if it has, the read
+    /// counts once and the reader's retry finds it already read.
     pub async fn record(
         &self,
         key: MeterKey,
@@ -96,9 +103,15 @@ impl MeterWriter {
         self.queue
             .send(job)
             .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer stopped")))?;
-        answer
-            .await
-            .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer dropped a read")))?
+        match tokio::time::timeout(self.deadline, answer).await {
+            Ok(answer) => answer.map_err(|_| {
+                ApiError::unavailable(anyhow::anyhow!("meter writer dropped a read"))
+            })?,
+            Err(_) => Err(ApiError::unavailable(anyhow::anyhow!(
+                "the meter writer did not commit the read within {:?}",
+                self.deadline
+            ))),
+        }
     }
 }
 
@@ -115,6 +128,12 @@ fn write_loop(db: &Db, queue: &Receiver<ReadJob>, batches: &AtomicU64) {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
+        }
+        // Checks that stopped waiting (past their deadline) were answered
+        // 503: their reads are not recorded.
+        batch.retain(|job| !job.reply.is_closed());
+        if batch.is_empty() {
+            continue;
         }
         commit(db, &mut conn, batch);
         batches.fetch_add(1, Ordering::Release);
@@ -211,8 +230,8 @@ pub fn commit_or_each(
     conn: &mut DbConnection,
     reads: &[meters_batch::Read<'_>],
 ) -> Vec<ApiResult<Recorded>> {
-    match meters_batch::commit_batch(conn, reads) {
-        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+    let answers: Vec<ApiResult<Recorded>> = match meters_batch::commit_batch(conn, reads) {
+        Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
         Err(e) if reads.len() == 1 => vec![Err(ApiError::from(e))],
         Err(_) => reads
             .iter()
@@ -223,5 +242,26 @@ pub fn commit_or_each(
                 })
             })
             .collect(),
+    };
+    // A failure on a connection that no longer answers is the database
+    // going away, whatever words the driver found for it: a 503, not a 500.
+    if answers
+        .iter()
+        .any(|a| a.as_ref().is_err_and(ApiError::is_server_fault))
+        && crate::db::ping(conn).is_err()
+    {
+        return answers
+            .into_iter()
+            .map(|answer| {
+                answer.map_err(|e| {
+                    if e.is_server_fault() {
+                        ApiError::unavailable(anyhow::anyhow!("the database stopped answering"))
+                    } else {
+                        e
+                    }
+                })
+            })
+            .collect();
     }
+    answers
 }

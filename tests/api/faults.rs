@@ -114,6 +114,74 @@ async fn database_outage_answers_503_then_recovers_without_restart() {
     assert_eq!(me_again.status(), 200);
 }
 
+/// Metered checks (the meter writer's path) running while the database is
+/// cut off and comes back: each answers 200 or 503 with Retry-After, never
+/// 500, within the configured bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metered_checks_across_an_outage_answer_200_or_503_within_the_bound() {
+    let database = tokio::task::spawn_blocking(|| TestDatabase::create(Backend::Postgres))
+        .await
+        .expect("database");
+    let relay = Relay::start(pg_host_port()).await;
+    let relayed_url = database
+        .url
+        .replace(&pg_host_port(), &format!("127.0.0.1:{}", relay.port));
+    let mut settings = test_settings(&relayed_url);
+    settings.db_timeout_ms = 1_000;
+    let pw = crate::paywall::on(spawn_on(database, settings).await).await;
+    pw.put_article("metered", "metered").await;
+    pw.set_meter(1_000_000, 1_000_000, "month").await;
+
+    for cut in 0..4 {
+        let running = AtomicBool::new(true);
+        let reader = |lane: usize| {
+            let (pw, running) = (&pw, &running);
+            async move {
+                let mut answers = Vec::new();
+                let mut n = 0;
+                while running.load(Ordering::SeqCst) {
+                    n += 1;
+                    let visitor = format!("v{cut}-{lane}-{n}");
+                    let body =
+                        serde_json::json!({ "article_id": "metered", "visitor_id": visitor });
+                    let started = Instant::now();
+                    let response = pw.check_response(body).await;
+                    let status = response.status().as_u16();
+                    let retry_after = response.headers().contains_key("retry-after");
+                    answers.push((status, retry_after, started.elapsed()));
+                }
+                answers
+            }
+        };
+        let outage = async {
+            tokio::time::sleep(Duration::from_millis(150 + 40 * cut)).await;
+            relay.cut();
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            relay.restore();
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            running.store(false, Ordering::SeqCst);
+        };
+        let (_, a, b, c) = tokio::join!(outage, reader(0), reader(1), reader(2));
+
+        let answers: Vec<_> = a.into_iter().chain(b).chain(c).collect();
+        assert!(
+            answers.iter().any(|(status, ..)| *status == 503),
+            "cut {cut}: the outage was seen"
+        );
+        for (status, retry_after, waited) in answers {
+            assert!(
+                status == 200 || status == 503,
+                "cut {cut}: answered {status}"
+            );
+            assert!(status == 200 || retry_after, "a 503 says when to retry");
+            assert!(
+                waited < Duration::from_secs(3),
+                "cut {cut}: an answer within the bound: {waited:?}"
+            );
+        }
+    }
+}
+
 async fn an_exhausted_pool_answers_503_with_retry_after(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         s.db_pool_size = 1;
