@@ -72,6 +72,12 @@ pub struct Settings {
     /// Failed sign-ins per account before it is locked for the window.
     pub lockout_failures: u32,
     pub lockout_window_secs: i64,
+    /// Keys (addresses, accounts) each limiter tracks at most.
+    pub rate_limit_max_keys: usize,
+    /// New metered reads one client address may make on the public
+    /// front-end route per window; 0 turns the limit off.
+    pub new_reads_per_address: u32,
+    pub new_reads_window_secs: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy
     /// that sets it).
     pub trust_forwarded_for: bool,
@@ -116,6 +122,9 @@ impl Default for Settings {
             rate_limit_window_secs: 60,
             lockout_failures: 10,
             lockout_window_secs: 15 * 60,
+            rate_limit_max_keys: 100_000,
+            new_reads_per_address: 60,
+            new_reads_window_secs: 60,
             trust_forwarded_for: false,
             grace_days: 7,
             meter_limit_anonymous: 3,

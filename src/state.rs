@@ -40,17 +40,23 @@ impl AppState {
         req: &actix_web::HttpRequest,
         route: &str,
     ) -> Result<(), crate::error::ApiError> {
-        let info = req.connection_info();
-        let address = if self.settings.trust_forwarded_for {
-            info.realip_remote_addr().map(str::to_owned)
-        } else {
-            req.peer_addr().map(|a| a.ip().to_string())
-        }
-        .unwrap_or_else(|| "unknown".into());
+        let address = self.client_address(req);
         self.limits
             .per_address
             .hit(&format!("{route}:{address}"), self.now())
             .map_err(crate::error::ApiError::rate_limited)
+    }
+
+    /// The client's address: the peer's, or the proxy's `X-Forwarded-For`
+    /// when configured to trust it.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> String {
+        let info = req.connection_info();
+        if self.settings.trust_forwarded_for {
+            info.realip_remote_addr().map(str::to_owned)
+        } else {
+            req.peer_addr().map(|a| a.ip().to_string())
+        }
+        .unwrap_or_else(|| "unknown".into())
     }
 
     pub fn access_ttl(&self) -> Duration {

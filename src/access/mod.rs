@@ -17,7 +17,7 @@ use crate::db::meters::{self, MeterKey, Recorded};
 use crate::domain::access::AccessLevel;
 use crate::domain::article::ArticleId;
 use crate::domain::decision::{decide, needs_meter, DecisionInput, MeterState, ReaderKind};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use reader::Reader;
 use view::{ArticleRef, DecisionView, EntitlementView, MemberRef, MeterView};
@@ -43,7 +43,11 @@ pub async fn article_access(
             level
         }
     };
-    Ok(level.unwrap_or(publisher.default_access))
+    match level {
+        Some(level) => Ok(level),
+        None if publisher.registered_articles_only => Err(ApiError::not_found("No such article.")),
+        None => Ok(publisher.default_access),
+    }
 }
 
 fn meter_key(state: &AppState, publisher: &PublisherInfo, subject: String) -> MeterKey {
@@ -68,6 +72,16 @@ fn covering(state: &AppState, publisher: &PublisherInfo, reader: &Reader) -> Opt
     member.covering(&catalogue, &publisher.id, state.now(), state.grace())
 }
 
+/// Who asks, for the limit on new metered reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    /// A publisher backend (API key): trusted, not limited.
+    Publisher,
+    /// The public front-end route, from this client address: its new reads
+    /// are limited (`new_reads_per_address`).
+    Public { address: &'a str },
+}
+
 /// Decides one article for one reader, recording the read when the meter
 /// allows a new one (durably, before the answer).
 pub async fn check(
@@ -75,12 +89,22 @@ pub async fn check(
     publisher: &Arc<PublisherInfo>,
     article_id: &ArticleId,
     reader: &Reader,
+    caller: Caller<'_>,
 ) -> ApiResult<DecisionView> {
     let access = article_access(state, publisher, article_id).await?;
     let covered = covering(state, publisher, reader);
     let mut meter = None;
     if needs_meter(access, reader.kind, covered.is_some()) {
         if let Some(subject) = reader.meter_subject() {
+            let limiter = match (caller, &state.limits.new_reads_per_address) {
+                (Caller::Public { address }, Some(limiter)) => Some((limiter, address)),
+                _ => None,
+            };
+            if let Some((limiter, address)) = limiter {
+                limiter
+                    .check(address, state.now())
+                    .map_err(ApiError::rate_limited)?;
+            }
             let key = meter_key(state, publisher, subject);
             let limit = meter_limit(publisher, reader);
             let (article, now) = (article_id.as_str().to_owned(), state.now().naive_utc());
@@ -97,6 +121,10 @@ pub async fn check(
                 Recorded::AlreadyRead { used } => (used, true),
                 Recorded::Counted { used } | Recorded::Exhausted { used } => (used, false),
             };
+            if let (Recorded::Counted { .. }, Some((limiter, address))) = (recorded, limiter) {
+                // Over the limit is fine here: the next new read is refused.
+                let _ = limiter.hit(address, state.now());
+            }
             meter = Some(MeterState {
                 used,
                 limit,

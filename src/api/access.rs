@@ -10,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use crate::access::reader::TokenUse;
+use crate::access::Caller;
 use crate::access::{self, publishers, reader};
 use crate::api::json::Json;
 use crate::auth::api_keys::PublisherAuth;
@@ -57,7 +58,8 @@ pub async fn check(
         publisher: &publisher.slug,
     };
     let reader = reader::resolve(&state, body.member_token.as_deref(), visitor, token_use).await?;
-    let mut view = access::check(&state, &publisher, &article_id, &reader).await?;
+    let mut view =
+        access::check(&state, &publisher, &article_id, &reader, Caller::Publisher).await?;
     if body.with_token {
         view.sign(&state, &reader.token_subject())?;
     }
@@ -128,9 +130,39 @@ async fn front_end_decision(
         publisher: &publisher.slug,
     };
     let reader = reader::resolve(state, bearer(req)?, visitor, token_use).await?;
-    let mut view = access::check(state, publisher, &article_id, &reader).await?;
+    if is_prefetch(req) {
+        // Fetched ahead of a visit that may never happen: what the check
+        // would answer, with nothing recorded and nothing signed (a signed
+        // "allowed" for a read never counted would open the article free).
+        let preview = access::preview(state, publisher, std::slice::from_ref(&article_id), &reader);
+        let view = preview.await?.into_iter().next();
+        let view = view.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no preview")))?;
+        return Ok(HttpResponse::Ok().json(view));
+    }
+    let address = state.client_address(req);
+    let caller = Caller::Public { address: &address };
+    let mut view = access::check(state, publisher, &article_id, &reader, caller).await?;
     view.sign(state, &reader.token_subject())?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// A browser's prefetch or prerender (`Sec-Purpose: prefetch` or
+/// `prefetch;prerender`, the older `Purpose: prefetch`, `X-Purpose:
+/// preview` and `X-Moz: prefetch`), not a reader opening the article.
+fn is_prefetch(req: &HttpRequest) -> bool {
+    let says = |name: &str, word: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split([';', ',', ' '])
+                    .any(|part| part.trim().eq_ignore_ascii_case(word))
+            })
+    };
+    says("sec-purpose", "prefetch")
+        || says("purpose", "prefetch")
+        || says("x-purpose", "preview")
+        || says("x-moz", "prefetch")
 }
 
 /// CORS preflight for the front-end check.

@@ -46,7 +46,9 @@ pub async fn sign_in(
     let member = match member {
         Some(m) if matched && m.is_active() && !locked => m,
         _ => {
-            if !matched {
+            if !matched && member.is_some() {
+                // Only accounts that exist can be locked: failures for
+                // unknown emails would only crowd out live lockouts.
                 // Over the limit is fine here: the account is locked already.
                 let _ = state.limits.failures_per_account.hit(&account, state.now());
             }

@@ -23,6 +23,8 @@ pub struct PublisherInfo {
     pub meter_limit_registered: i32,
     pub meter_period: MeterPeriod,
     pub allowed_origins: Vec<String>,
+    /// Checks for articles never registered answer 404 and record nothing.
+    pub registered_articles_only: bool,
     /// The card-less trial plan to offer: (code, trial days).
     pub trial_offer: Option<(String, i32)>,
     pub subscribe_offer: Option<String>,
@@ -123,6 +125,7 @@ impl Catalogue {
                 meter_limit_registered: p.meter_limit_registered,
                 meter_period: MeterPeriod::from_stored(&p.meter_period),
                 allowed_origins: serde_json::from_str(&p.allowed_origins).unwrap_or_default(),
+                registered_articles_only: p.registered_articles_only,
                 trial_offer,
                 subscribe_offer,
                 id: p.id,
@@ -207,6 +210,7 @@ mod tests {
             allowed_origins: r#"["https://a.example"]"#.into(),
             created_at: NaiveDateTime::default(),
             updated_at: NaiveDateTime::default(),
+            registered_articles_only: false,
         }
     }
 

@@ -19,6 +19,8 @@ pub struct Publisher {
     pub allowed_origins: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Checks for articles never registered answer 404 and record nothing.
+    pub registered_articles_only: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, publisher: &Publisher) -> QueryResult<()> {
@@ -58,6 +60,7 @@ pub fn update(conn: &mut DbConnection, publisher: &Publisher) -> QueryResult<usi
         .set((
             publishers::name.eq(&publisher.name),
             publishers::default_access.eq(&publisher.default_access),
+            publishers::registered_articles_only.eq(publisher.registered_articles_only),
             publishers::meter_limit_anonymous.eq(publisher.meter_limit_anonymous),
             publishers::meter_limit_registered.eq(publisher.meter_limit_registered),
             publishers::meter_period.eq(&publisher.meter_period),

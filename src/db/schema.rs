@@ -121,6 +121,7 @@ diesel::table! {
         allowed_origins -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        registered_articles_only -> Bool,
     }
 }
 

@@ -84,6 +84,36 @@ async fn a_locked_account_answers_like_a_wrong_password(backend: Backend) {
     assert_eq!(unlocked.status(), 200);
 }
 
+/// Failed sign-ins for many made-up emails, past the limiter's size: the
+/// real account's lockout holds.
+async fn a_flood_of_unknown_emails_does_not_lift_a_lockout(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.lockout_failures = 3;
+        s.rate_limit_max_keys = 20;
+    })
+    .await;
+    app.sign_up("reader@example.com", "correct horse battery")
+        .await;
+    for _ in 0..3 {
+        let failed = app
+            .sign_in_response("reader@example.com", "wrong password")
+            .await;
+        assert_eq!(failed.status(), 401);
+    }
+
+    for i in 0..60 {
+        let flood = app
+            .sign_in_response(&format!("nobody-{i}@example.com"), "wrong password")
+            .await;
+        assert_eq!(flood.status(), 401);
+    }
+    let locked = app
+        .sign_in_response("reader@example.com", "correct horse battery")
+        .await;
+
+    assert_eq!(locked.status(), 401, "the lockout outlived the flood");
+}
+
 async fn sign_ups_and_refreshes_are_limited_too(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.rate_limit_per_address = 2).await;
     let tokens = app
@@ -106,6 +136,7 @@ async fn sign_ups_and_refreshes_are_limited_too(backend: Backend) {
 }
 
 both_backends!(
+    a_flood_of_unknown_emails_does_not_lift_a_lockout,
     sign_ins_over_the_address_limit_get_429,
     limits_reset_after_the_window,
     a_locked_account_answers_like_a_wrong_password,

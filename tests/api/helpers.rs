@@ -402,6 +402,7 @@ impl TestApp {
             allowed_origins: "[]".into(),
             created_at: now,
             updated_at: now,
+            registered_articles_only: false,
         };
         let id = publisher.id.clone();
         self.with_conn(move |conn| {

@@ -30,6 +30,8 @@ pub struct PublisherInput {
     pub meter_period: Option<String>,
     #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
+    pub registered_articles_only: Option<bool>,
 }
 
 /// `PATCH /v1/admin/publishers/{slug}`: the fields to change. The slug is
@@ -49,6 +51,8 @@ pub struct PublisherPatch {
     pub meter_period: Option<String>,
     #[serde(default, deserialize_with = "crate::api::json::not_null")]
     pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::api::json::not_null")]
+    pub registered_articles_only: Option<bool>,
 }
 
 /// A patch whose every present field parsed.
@@ -59,6 +63,7 @@ struct ParsedPatch {
     meter_limit_registered: Option<MeterLimit>,
     meter_period: Option<MeterPeriod>,
     allowed_origins: Option<Origins>,
+    registered_articles_only: Option<bool>,
 }
 
 impl PublisherPatch {
@@ -85,6 +90,7 @@ impl PublisherPatch {
                 .allowed_origins
                 .map(|o| Origins::parse(&o))
                 .transpose()?,
+            registered_articles_only: self.registered_articles_only,
         })
     }
 
@@ -109,6 +115,9 @@ impl PublisherPatch {
         }
         if let Some(origins) = patch.allowed_origins {
             next.allowed_origins = origins_json(&origins)?;
+        }
+        if let Some(only) = patch.registered_articles_only {
+            next.registered_articles_only = only;
         }
         next.updated_at = now.naive_utc();
         Ok(next)
@@ -144,6 +153,7 @@ impl PublisherInput {
             allowed_origins: "[]".to_owned(),
             created_at: now.naive_utc(),
             updated_at: now.naive_utc(),
+            registered_articles_only: false,
         };
         let rules = PublisherPatch {
             name: None,
@@ -152,6 +162,7 @@ impl PublisherInput {
             meter_limit_registered: self.meter_limit_registered,
             meter_period: self.meter_period,
             allowed_origins: self.allowed_origins,
+            registered_articles_only: self.registered_articles_only,
         };
         let mut publisher = rules.apply(&defaults, now)?;
         publisher.updated_at = publisher.created_at;

@@ -25,6 +25,7 @@ pub struct PublisherView {
     pub meter_limit_registered: i32,
     pub meter_period: String,
     pub allowed_origins: Vec<String>,
+    pub registered_articles_only: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,6 +41,7 @@ impl From<&Publisher> for PublisherView {
             meter_limit_registered: p.meter_limit_registered,
             meter_period: p.meter_period.clone(),
             allowed_origins: serde_json::from_str(&p.allowed_origins).unwrap_or_default(),
+            registered_articles_only: p.registered_articles_only,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
         }
