@@ -75,6 +75,8 @@ pub struct StripeSubscription {
     pub trial_end: Option<i64>,
     pub cancel_at_period_end: bool,
     pub canceled_at: Option<i64>,
+    /// When the subscription ended (set once Stripe has ended it).
+    pub ended_at: Option<i64>,
     pub price_id: Option<String>,
     pub member_id: Option<String>,
     pub plan_code: Option<String>,
@@ -102,6 +104,7 @@ impl StripeSubscription {
             trial_end: object["trial_end"].as_i64(),
             cancel_at_period_end: object["cancel_at_period_end"].as_bool().unwrap_or(false),
             canceled_at: object["canceled_at"].as_i64(),
+            ended_at: object["ended_at"].as_i64(),
             price_id,
             member_id: text(&object["metadata"]["member_id"]),
             plan_code: text(&object["metadata"]["plan"]),

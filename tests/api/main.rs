@@ -36,6 +36,7 @@ mod plan_prices;
 mod refresh;
 mod replicas;
 mod sessions;
+mod stripe_endings;
 mod stripe_fake;
 mod stripe_lifecycle;
 mod subscriptions;
