@@ -1,6 +1,6 @@
 //! What a Stripe subscription object means for the state Kiosk keeps:
-//! whether it has ended and where its access ends. Pure rules over Unix
-//! seconds; the webhook handlers apply them.
+//! whether it has ended, where its access ends, and whether it ran a free
+//! trial. Pure rules over Unix seconds; the webhook handlers apply them.
 
 use super::billing::is_terminal;
 
@@ -36,6 +36,13 @@ pub fn ended_access_end(
         .into_iter()
         .flatten()
         .fold(ended_at.unwrap_or(fallback), i64::min)
+}
+
+/// Whether a Stripe subscription ran a free trial: it is `trialing`, or
+/// Stripe records a trial on it (the fields stay after the trial). That
+/// trial is the member's one free trial, as a card-less one would be.
+pub fn ran_trial(status: &str, trial_start: Option<i64>, trial_end: Option<i64>) -> bool {
+    status == "trialing" || trial_start.is_some() || trial_end.is_some()
 }
 
 #[cfg(test)]
@@ -95,5 +102,15 @@ mod tests {
                 "{ended_at:?} {fallback} {period_end:?} {held:?}"
             );
         }
+    }
+
+    #[test]
+    fn trials_stripe_ran() {
+        assert!(ran_trial("trialing", None, None));
+        assert!(ran_trial("active", Some(1), Some(2)));
+        assert!(ran_trial("canceled", None, Some(2)));
+        assert!(ran_trial("paused", Some(1), None));
+        assert!(!ran_trial("active", None, None));
+        assert!(!ran_trial("canceled", None, None));
     }
 }

@@ -45,5 +45,6 @@ mod tenants;
 mod token_claims;
 mod tokens;
 mod trials;
+mod trials_and_stripe;
 mod webhook_events;
 mod webhooks;

@@ -3,7 +3,9 @@
 
 use chrono::NaiveDateTime;
 
-use super::{concurrent_change, end_trial_if_paid, Outcome, Processed, WebhookError};
+use super::{
+    concurrent_change, end_trial_if_paid, record_stripe_trial, Outcome, Processed, WebhookError,
+};
 use crate::billing::events::{CheckoutCompleted, Event};
 use crate::db::billing as db;
 use crate::db::subscriptions::{self, Subscription};
@@ -67,6 +69,9 @@ pub(super) fn completed(
                     e.into()
                 }
             })?;
+            if placeholder.status == "trialing" {
+                record_stripe_trial(conn, &placeholder, None, now)?;
+            }
             placeholder.status
         }
     };

@@ -8,6 +8,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::events::Event;
 use crate::db::stripe_events::{self, StripeEvent};
+use crate::db::subscriptions::Subscription;
+use crate::db::trials::{self, TrialLedgerEntry};
 use crate::db::{billing as db, is_unique_violation, DbConnection};
 use crate::error::ApiError;
 
@@ -130,6 +132,24 @@ pub(super) fn end_trial_if_paid(
     if matches!(stripe_status, "active" | "trialing") {
         db::end_trials(conn, member_id, now)?;
     }
+    Ok(())
+}
+
+/// A trial Stripe ran for `row` is the member's one free trial: it goes in
+/// the trial ledger unless a trial is recorded there already.
+pub(super) fn record_stripe_trial(
+    conn: &mut DbConnection,
+    row: &Subscription,
+    trial_start: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(), WebhookError> {
+    let entry = TrialLedgerEntry {
+        member_id: row.member_id.clone(),
+        plan_id: row.plan_id.clone(),
+        subscription_id: row.id.clone(),
+        started_at: trial_start.and_then(naive).unwrap_or(now),
+    };
+    trials::record(conn, &entry)?;
     Ok(())
 }
 

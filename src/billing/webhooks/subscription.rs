@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::{concurrent_change, end_trial_if_paid, naive, Outcome, Processed, WebhookError};
+use super::{
+    concurrent_change, end_trial_if_paid, naive, record_stripe_trial, Outcome, Processed,
+    WebhookError,
+};
 use crate::billing::events::{Event, StripeSubscription};
 use crate::db::billing::{self as db, StripeState};
 use crate::db::subscriptions::{self, Subscription};
@@ -11,7 +14,7 @@ use crate::db::{is_unique_violation, members, plans, DbConnection};
 use crate::domain::billing::{supersedes, Held};
 use crate::domain::ids::new_id;
 use crate::domain::lifecycle::EventKind;
-use crate::domain::stripe_state::{ended_access_end, kept_status};
+use crate::domain::stripe_state::{ended_access_end, kept_status, ran_trial};
 use crate::lifecycle::{events, stripe_hooks};
 
 pub(super) fn changed(
@@ -40,7 +43,7 @@ pub(super) fn changed(
         }
         let after = with_state(&row, &new);
         stripe_hooks::record_webhook_change(conn, Some(&row), &after, occurred(event, now))?;
-        end_trial_if_paid(conn, &row.member_id, &after.status, now)?;
+        after_write(conn, &sub, &after, now)?;
         return Ok(Processed::applied(&row.member_id));
     }
     let (Some(member_id), Some(plan_id)) = (member_for(conn, &sub)?, plan_id) else {
@@ -70,7 +73,7 @@ pub(super) fn changed(
         }
     })?;
     stripe_hooks::record_webhook_change(conn, None, &row, occurred(event, now))?;
-    end_trial_if_paid(conn, &member_id, &row.status, now)?;
+    after_write(conn, &sub, &row, now)?;
     Ok(Processed::applied(&member_id))
 }
 
@@ -107,6 +110,21 @@ fn kept_state(
         stripe_event_at: Some(event.created),
         updated_at: now,
     }
+}
+
+/// What a written Stripe subscription means for the member's free trial:
+/// a trial Stripe ran uses it up, and a paid subscription ends a card-less
+/// one.
+fn after_write(
+    conn: &mut DbConnection,
+    sub: &StripeSubscription,
+    row: &Subscription,
+    now: NaiveDateTime,
+) -> Result<(), WebhookError> {
+    if ran_trial(&sub.status, sub.trial_start, sub.trial_end) {
+        record_stripe_trial(conn, row, sub.trial_start, now)?;
+    }
+    end_trial_if_paid(conn, &row.member_id, &row.status, now)
 }
 
 /// The plan by the subscription's price, else by the plan code Kiosk put in
