@@ -1,7 +1,8 @@
 //! The free trial and Stripe together: a trial through Checkout is the
-//! member's one trial.
+//! member's one trial, and a card-less trial never grants beside a running
+//! paid subscription, whichever starts first, even at the same moment.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::billing_support::*;
 use crate::both_backends;
@@ -25,6 +26,17 @@ async fn customer(app: &TestApp, email: &str, customer: &str) -> String {
     let reader = member(app, email).await;
     link_customer(app, &reader.member_id, customer).await;
     reader.access_token
+}
+
+/// Sources of the member's entitlements now.
+async fn granting(app: &TestApp, token: &str) -> Vec<String> {
+    let me = body(app.get_bearer("/v1/me", token).await, 200).await;
+    me["entitlements"]
+        .as_array()
+        .expect("entitlements")
+        .iter()
+        .map(|e| e["source"].as_str().expect("source").to_owned())
+        .collect()
 }
 
 async fn a_trial_through_checkout_is_the_one_free_trial(backend: Backend) {
@@ -76,4 +88,75 @@ async fn a_trial_through_checkout_is_the_one_free_trial(backend: Backend) {
     assert!(!sent.contains_key("subscription_data[trial_end]"));
 }
 
-both_backends!(a_trial_through_checkout_is_the_one_free_trial);
+async fn no_card_less_trial_beside_a_running_paid_subscription(backend: Backend) {
+    // Arrange: a reader whose paid subscription runs.
+    let (pw, _fake) = paywall_with_stripe(backend).await;
+    let token = customer(&pw.app, "reader@example.com", "cus_A").await;
+    let t = now_ts(&pw.app);
+    let active = subscription("sub_1", "cus_A", "active", "price_all", t + 30 * DAY);
+    let created = event("evt_1", "customer.subscription.created", t, active);
+    assert_eq!(deliver(&pw.app, &created).await.1["outcome"], "applied");
+
+    // Act
+    let trial = pw.app.start_trial(&token, "all-access").await;
+
+    // Assert
+    assert_eq!(trial.status(), 409);
+    assert_eq!(problem_code(trial).await, "already_subscribed");
+    assert_eq!(granting(&pw.app, &token).await, ["stripe"]);
+    let me = body(pw.app.get_bearer("/v1/me", &token).await, 200).await;
+    assert_eq!(me["trial_eligible"], false, "the trial is for later");
+}
+
+async fn a_trial_and_a_subscription_started_at_once_never_both_grant(backend: Backend) {
+    // Arrange
+    let (pw, _fake) = paywall_with_stripe(backend).await;
+    let app = &pw.app;
+    let t = now_ts(app);
+
+    for round in 0..20 {
+        let token = customer(
+            app,
+            &format!("r{round}@example.com"),
+            &format!("cus_{round}"),
+        )
+        .await;
+        let paid = subscription(
+            &format!("sub_{round}"),
+            &format!("cus_{round}"),
+            "active",
+            "price_all",
+            t + 30 * DAY,
+        );
+        let created = event(
+            &format!("evt_{round}"),
+            "customer.subscription.created",
+            t,
+            paid,
+        );
+
+        // Act: the trial and Stripe's webhook at the same moment.
+        let (trial, webhook) = tokio::join!(
+            app.start_trial(&token, "all-access"),
+            deliver(app, &created)
+        );
+
+        // Assert
+        assert_eq!(
+            webhook,
+            (200, json!({"received": true, "outcome": "applied"}))
+        );
+        let trial: (u16, Value) = (trial.status().as_u16(), trial.json().await.expect("json"));
+        assert!(
+            trial.0 == 201 || (trial.0 == 409 && trial.1["code"] == "already_subscribed"),
+            "round {round}: {trial:?}"
+        );
+        assert_eq!(granting(app, &token).await, ["stripe"], "round {round}");
+    }
+}
+
+both_backends!(
+    a_trial_through_checkout_is_the_one_free_trial,
+    no_card_less_trial_beside_a_running_paid_subscription,
+    a_trial_and_a_subscription_started_at_once_never_both_grant,
+);

@@ -32,6 +32,7 @@ pub(super) fn completed(
         },
         (None, None) => return Ok(Processed::only(Outcome::Unmatched)),
     };
+    members::lock(conn, &member.id)?;
     match (&member.stripe_customer_id, &session.customer) {
         (None, Some(customer)) => {
             // A customer already linked to someone else is for a human.

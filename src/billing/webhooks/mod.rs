@@ -11,6 +11,7 @@ use crate::db::stripe_events::{self, StripeEvent};
 use crate::db::subscriptions::Subscription;
 use crate::db::trials::{self, TrialLedgerEntry};
 use crate::db::{billing as db, is_unique_violation, DbConnection};
+use crate::domain::lifecycle::replaces_card_less_trial;
 use crate::error::ApiError;
 
 mod checkout;
@@ -122,14 +123,16 @@ pub fn process(
 }
 
 /// A paid (or card-backed trialing) Stripe subscription replaces the
-/// member's card-less trial, so entitlements come from Stripe alone.
+/// member's card-less trial, so entitlements come from Stripe alone. The
+/// caller holds the member's lock (`members::lock`), so a trial being
+/// started at the same moment is either seen here or refused.
 pub(super) fn end_trial_if_paid(
     conn: &mut DbConnection,
     member_id: &str,
     stripe_status: &str,
     now: NaiveDateTime,
 ) -> Result<(), WebhookError> {
-    if matches!(stripe_status, "active" | "trialing") {
+    if replaces_card_less_trial(stripe_status) {
         db::end_trials(conn, member_id, now)?;
     }
     Ok(())

@@ -29,6 +29,7 @@ pub(super) fn changed(
     let status = kept_status(&sub.status, event.kind == "customer.subscription.deleted");
     let plan_id = plan_for(conn, &sub)?;
     if let Some(row) = db::by_stripe_id(conn, &sub.id)? {
+        members::lock(conn, &row.member_id)?;
         let held = Held {
             status: &row.status,
             event_at: row.stripe_event_at,
@@ -49,6 +50,7 @@ pub(super) fn changed(
     let (Some(member_id), Some(plan_id)) = (member_for(conn, &sub)?, plan_id) else {
         return Ok(Processed::only(Outcome::Unmatched));
     };
+    members::lock(conn, &member_id)?;
     let new = kept_state(&sub, status, plan_id, None, event, now);
     let row = Subscription {
         id: new_id("sub"),
