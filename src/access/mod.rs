@@ -82,6 +82,15 @@ pub enum Caller<'a> {
     Public { address: &'a str },
 }
 
+/// Whether a trial may be offered: to anyone not signed in, and to a member
+/// while they may still start one.
+fn trial_eligible(state: &AppState, reader: &Reader) -> bool {
+    reader
+        .member
+        .as_ref()
+        .is_none_or(|m| m.trial_eligible(state.now()))
+}
+
 /// Decides one article for one reader, recording the read when the meter
 /// allows a new one (durably, before the answer).
 pub async fn check(
@@ -133,7 +142,10 @@ pub async fn check(
             });
         }
     }
-    let view = build(publisher, article_id, reader, access, covered, meter);
+    let eligible = trial_eligible(state, reader);
+    let view = build(
+        publisher, article_id, reader, access, covered, meter, eligible,
+    );
     crate::api::metrics::record_decision(&publisher.slug, view.reason, view.allowed);
     Ok(view)
 }
@@ -151,6 +163,7 @@ pub async fn preview(
         levels.push(article_access(state, publisher, id).await?);
     }
     let covered = covering(state, publisher, reader);
+    let eligible = trial_eligible(state, reader);
     let metered: Vec<String> = article_ids
         .iter()
         .zip(&levels)
@@ -182,7 +195,15 @@ pub async fn preview(
                 already_read: seen.1.contains(id.as_str()),
                 resets_at,
             });
-            let mut view = build(publisher, id, reader, access, covered.clone(), meter);
+            let mut view = build(
+                publisher,
+                id,
+                reader,
+                access,
+                covered.clone(),
+                meter,
+                eligible,
+            );
             if let Some(m) = view.meter.as_mut() {
                 // A preview counts nothing: show the meter as it stands.
                 m.used = seen.0;
@@ -200,8 +221,8 @@ fn build(
     access: AccessLevel,
     covered: Option<Covered>,
     meter: Option<MeterState>,
+    trial_eligible: bool,
 ) -> DecisionView {
-    let trial_eligible = reader.member.as_ref().is_none_or(|m| m.trial_eligible);
     let decision = decide(&DecisionInput {
         access,
         reader: reader.kind,

@@ -8,6 +8,7 @@ use crate::db::entitlements::MemberSnapshot;
 use crate::db::subscriptions::Subscription;
 use crate::domain::coverage;
 use crate::domain::entitlement::{entitlement, Entitlement};
+use crate::domain::lifecycle::trial_eligible;
 
 use super::catalogue::Catalogue;
 
@@ -16,7 +17,7 @@ use super::catalogue::Catalogue;
 #[derive(Debug)]
 pub struct MemberEntry {
     pub active: bool,
-    pub trial_eligible: bool,
+    pub trial_used: bool,
     pub subscriptions: Vec<Subscription>,
 }
 
@@ -24,7 +25,7 @@ impl From<MemberSnapshot> for MemberEntry {
     fn from(s: MemberSnapshot) -> Self {
         Self {
             active: s.active,
-            trial_eligible: !s.trial_used,
+            trial_used: s.trial_used,
             subscriptions: s.subscriptions,
         }
     }
@@ -39,6 +40,15 @@ pub struct Covered {
 }
 
 impl MemberEntry {
+    /// Whether the member may still start the free trial, as of `now`.
+    pub fn trial_eligible(&self, now: DateTime<Utc>) -> bool {
+        trial_eligible(
+            self.trial_used,
+            self.subscriptions.iter().map(Subscription::state),
+            now,
+        )
+    }
+
     /// The member's best entitlement whose plan covers the publisher, as of
     /// `now` (time decides: a trial ends on time whether or not anything
     /// was written).

@@ -93,9 +93,14 @@ pub fn search(
     query.load(conn)
 }
 
-/// Holds the member's row until the transaction ends, so that changes to
-/// one member's sessions or subscriptions take turns on PostgreSQL. SQLite
-/// needs nothing: its write transactions (`BEGIN IMMEDIATE`) already do.
+/// Takes the member's row lock until the transaction ends, so that writes
+/// which decide together what a member holds (a card-less trial, a Stripe
+/// subscription, the sessions of one account) run one after the other for that member. On PostgreSQL a
+/// `FOR UPDATE` row lock (written as SQL: `MultiConnection` cannot compile
+/// `.for_update()`); SQLite needs nothing, its write transactions
+/// (`BEGIN IMMEDIATE`) already run one at a time. Take it before any other
+/// write to the member's rows: a foreign key check's share lock taken first
+/// could deadlock with another transaction waiting here.
 pub fn lock(conn: &mut DbConnection, member_id: &str) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(pg) => diesel::sql_query("SELECT 1 FROM members WHERE id = $1 FOR UPDATE")

@@ -27,6 +27,19 @@ pub fn claim(conn: &mut DbConnection, entry: &TrialLedgerEntry) -> QueryResult<(
         .map(|_| ())
 }
 
+/// Records a trial that ran elsewhere (through Stripe), unless the member's
+/// one trial is recorded already; true when this was the first. A second
+/// record neither fails nor aborts the transaction (`ON CONFLICT DO
+/// NOTHING` on both backends), so concurrent records end with one row.
+pub fn record(conn: &mut DbConnection, entry: &TrialLedgerEntry) -> QueryResult<bool> {
+    let inserted = on_each_backend!(conn, |c| diesel::insert_into(trial_ledger::table)
+        .values(entry)
+        .on_conflict(trial_ledger::member_id)
+        .do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}
+
 pub fn has_used(conn: &mut DbConnection, member_id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         trial_ledger::table.filter(trial_ledger::member_id.eq(member_id)),

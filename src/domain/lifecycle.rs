@@ -74,6 +74,33 @@ pub fn trial_length(terms: TrialTerms<'_>) -> Result<Duration, TrialRefusal> {
     }
 }
 
+/// A Stripe subscription that is paid, or on a trial with a card, replaces
+/// the member's card-less trial: the two never grant side by side.
+pub fn replaces_card_less_trial(stripe_status: &str) -> bool {
+    matches!(stripe_status, "active" | "trialing")
+}
+
+/// Whether `sub` rules out starting a card-less trial at `now`: a Stripe
+/// subscription, still granting access, that would end the trial at once.
+pub fn blocks_card_less_trial(sub: SubscriptionState<'_>, now: DateTime<Utc>) -> bool {
+    sub.source == "stripe"
+        && replaces_card_less_trial(sub.status)
+        && entitlement(sub, now, Duration::zero()).is_some()
+}
+
+/// Whether a member may start the free trial at `now`: they never had one
+/// (card-less or through Stripe) and hold no subscription that blocks it.
+pub fn trial_eligible<'a>(
+    trial_used: bool,
+    subscriptions: impl IntoIterator<Item = SubscriptionState<'a>>,
+    now: DateTime<Utc>,
+) -> bool {
+    !trial_used
+        && !subscriptions
+            .into_iter()
+            .any(|sub| blocks_card_less_trial(sub, now))
+}
+
 /// What a member's cancel request does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cancel {

@@ -50,6 +50,36 @@ fn trial_terms() {
 }
 
 #[test]
+fn what_rules_out_a_card_less_trial() {
+    let (later, earlier) = (Some(now() + Duration::days(10)), Some(now()));
+    let rows = [
+        (sub("active", "stripe", None, later, false), true),
+        (sub("active", "stripe", None, None, false), true),
+        (sub("active", "stripe", None, later, true), true),
+        (sub("trialing", "stripe", later, later, false), true),
+        // Ended, ending or not paying: the trial may start.
+        (sub("active", "stripe", None, earlier, true), false),
+        (sub("trialing", "stripe", earlier, earlier, false), false),
+        (sub("canceled", "stripe", None, later, false), false),
+        (sub("past_due", "stripe", None, later, false), false),
+        (sub("unpaid", "stripe", None, later, false), false),
+        (sub("incomplete", "stripe", None, later, false), false),
+        // Not Stripe-billed: a grant is not a paid subscription.
+        (sub("active", "complimentary", None, later, false), false),
+        (sub("trialing", "trial", later, None, false), false),
+    ];
+    for (state, expected) in rows {
+        assert_eq!(blocks_card_less_trial(state, now()), expected, "{state:?}");
+    }
+    let paid = sub("active", "stripe", None, later, false);
+    let granted = sub("active", "complimentary", None, None, false);
+    assert!(trial_eligible(false, [granted], now()));
+    assert!(!trial_eligible(true, [granted], now()));
+    assert!(!trial_eligible(false, [granted, paid], now()));
+    assert!(trial_eligible(false, [], now()));
+}
+
+#[test]
 fn cancel_table() {
     let later = Some(now() + Duration::days(10));
     let rows = [

@@ -17,4 +17,5 @@ pub mod plan_terms;
 pub mod publisher_rules;
 pub mod slug;
 pub mod stripe_lifecycle;
+pub mod stripe_state;
 pub mod text;

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::db::members::Member;
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::{plans, trials, DbConnection};
+use crate::domain::lifecycle::trial_eligible;
 use crate::domain::member_entitlements::{
     member_entitlements, Coverage, HeldSubscription, MemberEntitlement,
 };
@@ -46,7 +47,9 @@ pub fn load(
     let subscriptions = held(conn, &member.id)?;
     let domain: Vec<_> = subscriptions.iter().map(Held::as_domain).collect();
     let entitlements = member_entitlements(member.is_active(), &domain, now, grace);
-    let trial_eligible = member.is_active() && !trials::has_used(conn, &member.id)?;
+    let trial_used = trials::has_used(conn, &member.id)?;
+    let states = subscriptions.iter().map(|held| held.subscription.state());
+    let trial_eligible = member.is_active() && trial_eligible(trial_used, states, now);
     Ok(Overview {
         subscriptions,
         entitlements,

@@ -4,22 +4,29 @@ use chrono::{DateTime, Utc};
 
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::trials::{self, TrialLedgerEntry};
-use crate::db::{is_unique_violation, plans, DbConnection};
+use crate::db::{is_unique_violation, members, plans, DbConnection};
 use crate::domain::ids::new_id;
-use crate::domain::lifecycle::{trial_length, EventKind, TrialRefusal, TrialTerms};
+use crate::domain::lifecycle::{
+    blocks_card_less_trial, trial_length, EventKind, TrialRefusal, TrialTerms,
+};
 use crate::error::ApiError;
 
 use super::{active_member, events};
 
 /// Starts a trial of the plan with this code, inside the caller's write
-/// transaction. The ledger row is written first: when the member already
-/// had a trial its UNIQUE key fails before anything else is written.
+/// transaction. The member is locked first, so a Stripe webhook changing
+/// their subscriptions runs wholly before or after: a paid subscription
+/// written first refuses the trial (409 `already_subscribed`, the claim
+/// rolled back), one written after ends it. The ledger row is the first
+/// write: when the member already had a trial its UNIQUE key fails before
+/// anything else is written.
 pub fn start(
     conn: &mut DbConnection,
     member_id: &str,
     plan_code: &str,
     now: DateTime<Utc>,
 ) -> Result<(Subscription, String), ApiError> {
+    members::lock(conn, member_id)?;
     active_member(conn, member_id)?;
     let plan = plans::find_by_code(conn, plan_code)?.ok_or_else(unknown_plan)?;
     let length = trial_length(TrialTerms {
@@ -45,6 +52,17 @@ pub fn start(
             e.into()
         }
     })?;
+    // After the claim, so that a member who had their trial hears that.
+    let held = subscriptions::for_member(conn, member_id)?;
+    if held
+        .iter()
+        .any(|sub| blocks_card_less_trial(sub.state(), now))
+    {
+        return Err(ApiError::conflict(
+            "already_subscribed",
+            "A paid subscription of this member is running; the free trial can start once it has ended.",
+        ));
+    }
     let sub = Subscription {
         id: subscription_id,
         trial_ends_at: Some((now + length).naive_utc()),

@@ -99,6 +99,7 @@ async fn without_stripe_only_stripe_subscriptions_are_refused(backend: Backend) 
     let plan_id = app.seed_plan("gold", 14, &[]).await;
     let reader = app.sign_up("reader@example.com", PASSWORD).await;
     let token = reader.access_token.as_str();
+    let trial = body(app.start_trial(token, "gold").await, 201).await;
     let paid = app
         .seed_paid(
             &reader.member_id,
@@ -107,7 +108,6 @@ async fn without_stripe_only_stripe_subscriptions_are_refused(backend: Backend) 
             chrono::Duration::days(9),
         )
         .await;
-    let trial = body(app.start_trial(token, "gold").await, 201).await;
 
     // Act
     let stripe = post(&app, token, &paid, "cancel").await;

@@ -126,10 +126,10 @@ async fn resume_undoes_a_cancel_before_the_end_only(backend: Backend) {
     let plan_id = app.seed_plan("all-access", 14, &[]).await;
     let reader = member(&app, "reader@example.com").await;
     let token = reader.access_token.as_str();
+    let trial = body(app.start_trial(token, "all-access").await, 201).await;
     let paid = app
         .seed_paid(&reader.member_id, &plan_id, "active", Duration::hours(1))
         .await;
-    let trial = body(app.start_trial(token, "all-access").await, 201).await;
     let trial_id = trial["id"].as_str().expect("id");
     body(app.cancel(token, &paid).await, 200).await;
     body(app.cancel(token, trial_id).await, 200).await;

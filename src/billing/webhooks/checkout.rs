@@ -3,7 +3,9 @@
 
 use chrono::NaiveDateTime;
 
-use super::{concurrent_change, end_trial_if_paid, Outcome, Processed, WebhookError};
+use super::{
+    concurrent_change, end_trial_if_paid, record_stripe_trial, Outcome, Processed, WebhookError,
+};
 use crate::billing::events::{CheckoutCompleted, Event};
 use crate::db::billing as db;
 use crate::db::subscriptions::{self, Subscription};
@@ -30,6 +32,7 @@ pub(super) fn completed(
         },
         (None, None) => return Ok(Processed::only(Outcome::Unmatched)),
     };
+    members::lock(conn, &member.id)?;
     match (&member.stripe_customer_id, &session.customer) {
         (None, Some(customer)) => {
             // A customer already linked to someone else is for a human.
@@ -67,6 +70,9 @@ pub(super) fn completed(
                     e.into()
                 }
             })?;
+            if placeholder.status == "trialing" {
+                record_stripe_trial(conn, &placeholder, None, now)?;
+            }
             placeholder.status
         }
     };

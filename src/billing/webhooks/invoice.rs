@@ -1,12 +1,12 @@
 //! `invoice.paid` and `invoice.payment_failed`: the status and period end
-//! of the invoice's subscription.
+//! of the invoice's subscription; a paid one also ends a card-less trial.
 
 use chrono::NaiveDateTime;
 
-use super::{concurrent_change, naive, Outcome, Processed, WebhookError};
+use super::{concurrent_change, end_trial_if_paid, naive, Outcome, Processed, WebhookError};
 use crate::billing::events::{Event, StripeInvoice};
 use crate::db::billing::{self as db, StripeState};
-use crate::db::DbConnection;
+use crate::db::{members, DbConnection};
 use crate::domain::billing::{is_terminal, status_after_invoice, supersedes, Held};
 
 pub(super) fn apply(
@@ -21,6 +21,7 @@ pub(super) fn apply(
     let Some(row) = db::by_stripe_id(conn, &invoice.subscription)? else {
         return Ok(Processed::only(Outcome::Unmatched));
     };
+    members::lock(conn, &row.member_id)?;
     let status = status_after_invoice(&row.status, paid);
     let held = Held {
         status: &row.status,
@@ -46,5 +47,6 @@ pub(super) fn apply(
     if db::replace_state(conn, &row, &new)? == 0 {
         return Err(concurrent_change());
     }
+    end_trial_if_paid(conn, &row.member_id, status, now)?;
     Ok(Processed::applied(&row.member_id))
 }

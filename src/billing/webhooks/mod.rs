@@ -8,7 +8,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::events::Event;
 use crate::db::stripe_events::{self, StripeEvent};
+use crate::db::subscriptions::Subscription;
+use crate::db::trials::{self, TrialLedgerEntry};
 use crate::db::{billing as db, is_unique_violation, DbConnection};
+use crate::domain::lifecycle::replaces_card_less_trial;
 use crate::error::ApiError;
 
 mod checkout;
@@ -120,16 +123,36 @@ pub fn process(
 }
 
 /// A paid (or card-backed trialing) Stripe subscription replaces the
-/// member's card-less trial, so entitlements come from Stripe alone.
+/// member's card-less trial, so entitlements come from Stripe alone. The
+/// caller holds the member's lock (`members::lock`), so a trial being
+/// started at the same moment is either seen here or refused.
 pub(super) fn end_trial_if_paid(
     conn: &mut DbConnection,
     member_id: &str,
     stripe_status: &str,
     now: NaiveDateTime,
 ) -> Result<(), WebhookError> {
-    if matches!(stripe_status, "active" | "trialing") {
+    if replaces_card_less_trial(stripe_status) {
         db::end_trials(conn, member_id, now)?;
     }
+    Ok(())
+}
+
+/// A trial Stripe ran for `row` is the member's one free trial: it goes in
+/// the trial ledger unless a trial is recorded there already.
+pub(super) fn record_stripe_trial(
+    conn: &mut DbConnection,
+    row: &Subscription,
+    trial_start: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(), WebhookError> {
+    let entry = TrialLedgerEntry {
+        member_id: row.member_id.clone(),
+        plan_id: row.plan_id.clone(),
+        subscription_id: row.id.clone(),
+        started_at: trial_start.and_then(naive).unwrap_or(now),
+    };
+    trials::record(conn, &entry)?;
     Ok(())
 }
 

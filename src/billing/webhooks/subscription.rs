@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::{concurrent_change, end_trial_if_paid, naive, Outcome, Processed, WebhookError};
+use super::{
+    concurrent_change, end_trial_if_paid, naive, record_stripe_trial, Outcome, Processed,
+    WebhookError,
+};
 use crate::billing::events::{Event, StripeSubscription};
 use crate::db::billing::{self as db, StripeState};
 use crate::db::subscriptions::{self, Subscription};
@@ -11,6 +14,7 @@ use crate::db::{is_unique_violation, members, plans, DbConnection};
 use crate::domain::billing::{supersedes, Held};
 use crate::domain::ids::new_id;
 use crate::domain::lifecycle::EventKind;
+use crate::domain::stripe_state::{ended_access_end, kept_status, ran_trial};
 use crate::lifecycle::{events, stripe_hooks};
 
 pub(super) fn changed(
@@ -22,38 +26,32 @@ pub(super) fn changed(
         return Ok(Processed::only(Outcome::Unmatched));
     };
     let is_created = event.kind == "customer.subscription.created";
+    let status = kept_status(&sub.status, event.kind == "customer.subscription.deleted");
     let plan_id = plan_for(conn, &sub)?;
-    let state = |plan_id: String| StripeState {
-        plan_id,
-        status: sub.status.clone(),
-        trial_ends_at: sub.trial_end.and_then(naive),
-        current_period_end: sub.current_period_end.and_then(naive),
-        cancel_at_period_end: sub.cancel_at_period_end,
-        canceled_at: sub.canceled_at.and_then(naive),
-        stripe_event_at: Some(event.created),
-        updated_at: now,
-    };
     if let Some(row) = db::by_stripe_id(conn, &sub.id)? {
+        members::lock(conn, &row.member_id)?;
         let held = Held {
             status: &row.status,
             event_at: row.stripe_event_at,
         };
-        if !supersedes(held, &sub.status, event.created, is_created) {
+        if !supersedes(held, status, event.created, is_created) {
             return Ok(Processed::only(Outcome::Stale));
         }
-        let new = state(plan_id.unwrap_or_else(|| row.plan_id.clone()));
+        let plan_id = plan_id.unwrap_or_else(|| row.plan_id.clone());
+        let new = kept_state(&sub, status, plan_id, Some(&row), event, now);
         if db::replace_state(conn, &row, &new)? == 0 {
             return Err(concurrent_change());
         }
         let after = with_state(&row, &new);
         stripe_hooks::record_webhook_change(conn, Some(&row), &after, occurred(event, now))?;
-        end_trial_if_paid(conn, &row.member_id, &new.status, now)?;
+        after_write(conn, &sub, &after, now)?;
         return Ok(Processed::applied(&row.member_id));
     }
     let (Some(member_id), Some(plan_id)) = (member_for(conn, &sub)?, plan_id) else {
         return Ok(Processed::only(Outcome::Unmatched));
     };
-    let new = state(plan_id);
+    members::lock(conn, &member_id)?;
+    let new = kept_state(&sub, status, plan_id, None, event, now);
     let row = Subscription {
         id: new_id("sub"),
         member_id: member_id.clone(),
@@ -77,8 +75,58 @@ pub(super) fn changed(
         }
     })?;
     stripe_hooks::record_webhook_change(conn, None, &row, occurred(event, now))?;
-    end_trial_if_paid(conn, &member_id, &row.status, now)?;
+    after_write(conn, &sub, &row, now)?;
     Ok(Processed::applied(&member_id))
+}
+
+/// The state to keep from the event's subscription. Once Stripe has ended
+/// it, access ends when it ended, not at the period end Stripe still shows.
+fn kept_state(
+    sub: &StripeSubscription,
+    status: &str,
+    plan_id: String,
+    held: Option<&Subscription>,
+    event: &Event,
+    now: NaiveDateTime,
+) -> StripeState {
+    let unix = |t: NaiveDateTime| t.and_utc().timestamp();
+    let period_end = if status == "canceled" {
+        let held = held.map(|row| (row.status.as_str(), row.current_period_end.map(unix)));
+        let fallback = event.created.min(unix(now));
+        Some(ended_access_end(
+            sub.ended_at,
+            fallback,
+            sub.current_period_end,
+            held,
+        ))
+    } else {
+        sub.current_period_end
+    };
+    StripeState {
+        plan_id,
+        status: status.to_owned(),
+        trial_ends_at: sub.trial_end.and_then(naive),
+        current_period_end: period_end.and_then(naive),
+        cancel_at_period_end: sub.cancel_at_period_end,
+        canceled_at: sub.canceled_at.and_then(naive),
+        stripe_event_at: Some(event.created),
+        updated_at: now,
+    }
+}
+
+/// What a written Stripe subscription means for the member's free trial:
+/// a trial Stripe ran uses it up, and a paid subscription ends a card-less
+/// one.
+fn after_write(
+    conn: &mut DbConnection,
+    sub: &StripeSubscription,
+    row: &Subscription,
+    now: NaiveDateTime,
+) -> Result<(), WebhookError> {
+    if ran_trial(&sub.status, sub.trial_start, sub.trial_end) {
+        record_stripe_trial(conn, row, sub.trial_start, now)?;
+    }
+    end_trial_if_paid(conn, &row.member_id, &row.status, now)
 }
 
 /// The plan by the subscription's price, else by the plan code Kiosk put in
