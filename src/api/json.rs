@@ -1,9 +1,10 @@
 //! Request body extractors that answer every bad body the same way on every
 //! route: not JSON → 415, over the size limit → 413, not well-formed (bad
 //! syntax, invalid UTF-8, nested deeper than serde_json's limit of 128) →
-//! 400 `malformed_json`, well-formed but not the expected shape (unknown,
-//! missing or mistyped fields) → 422 `validation_failed`. All of them are
-//! problem+json.
+//! 400 `malformed_json`, an object naming a key twice → 400
+//! `invalid_body` (see `unique_keys`), well-formed but not the expected
+//! shape (unknown, missing or mistyped fields) → 422 `validation_failed`.
+//! All of them are problem+json.
 //!
 //! `actix_web::web::Json` deserializes straight into the target type, so a
 //! body that is both malformed and mistyped answers whichever the parser
@@ -21,6 +22,7 @@ use actix_web::mime;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
+use super::unique_keys::{self, Refusal};
 use crate::error::ApiError;
 
 /// Use in handlers exactly like `web::Json`.
@@ -133,13 +135,17 @@ fn is_json(req: &HttpRequest) -> bool {
     )
 }
 
-/// Well-formedness first (400), then shape (422).
+/// Well-formedness and unique keys first (400), then shape (422).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| {
-        ApiError::bad_request(
+    let value = unique_keys::parse(bytes).map_err(|refusal| match refusal {
+        Refusal::Malformed => ApiError::bad_request(
             "malformed_json",
             "The request body is not well-formed JSON.",
-        )
+        ),
+        Refusal::DuplicateKey => ApiError::bad_request(
+            "invalid_body",
+            "The request body has an object that names the same key twice.",
+        ),
     })?;
     serde_json::from_value(value).map_err(|e| {
         ApiError::unprocessable(

@@ -16,6 +16,7 @@ pub mod plans;
 pub mod sessions;
 pub mod subscriptions;
 pub mod trials;
+mod unique_keys;
 pub mod views;
 pub mod webhooks;
 
