@@ -41,6 +41,7 @@ mod stripe_lifecycle;
 mod subscriptions;
 mod sweeper;
 mod tenants;
+mod text_fields;
 mod token_claims;
 mod tokens;
 mod trials;
