@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::trials::{self, TrialLedgerEntry};
 use crate::db::{is_unique_violation, plans, DbConnection};
+use crate::domain::email::mailbox;
 use crate::domain::ids::new_id;
 use crate::domain::lifecycle::{trial_length, EventKind, TrialRefusal, TrialTerms};
 use crate::error::ApiError;
@@ -12,15 +13,16 @@ use crate::error::ApiError;
 use super::{active_member, events};
 
 /// Starts a trial of the plan with this code, inside the caller's write
-/// transaction. The ledger row is written first: when the member already
-/// had a trial its UNIQUE key fails before anything else is written.
+/// transaction. The ledger row is written first: when the member, or a
+/// member with the same mailbox, already had a trial its UNIQUE keys fail
+/// before anything else is written.
 pub fn start(
     conn: &mut DbConnection,
     member_id: &str,
     plan_code: &str,
     now: DateTime<Utc>,
 ) -> Result<(Subscription, String), ApiError> {
-    active_member(conn, member_id)?;
+    let member = active_member(conn, member_id)?;
     let plan = plans::find_by_code(conn, plan_code)?.ok_or_else(unknown_plan)?;
     let length = trial_length(TrialTerms {
         plan_status: &plan.status,
@@ -34,12 +36,13 @@ pub fn start(
         plan_id: plan.id.clone(),
         subscription_id: subscription_id.clone(),
         started_at: now.naive_utc(),
+        mailbox: mailbox(&member.email),
     };
     trials::claim(conn, &claim).map_err(|e| {
         if is_unique_violation(&e) {
             ApiError::conflict(
                 "trial_already_used",
-                "This member has already had a free trial.",
+                "This member, or another member with the same mailbox, has already had a free trial.",
             )
         } else {
             e.into()
