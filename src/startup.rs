@@ -137,7 +137,10 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let body_read_timeout = std::time::Duration::from_secs(state.settings.body_read_timeout_secs);
     let workers = state.settings.workers;
     let mut server = HttpServer::new(move || {
+        // Innermost first: the head limits answer inside DefaultHeaders,
+        // so their refusals carry the security headers too.
         App::new()
+            .wrap(from_fn(api::head_limits::refuse_oversized))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod articles;
 pub mod billing;
 pub mod grants;
+pub mod head_limits;
 pub mod health;
 pub mod json;
 pub mod me;

@@ -25,6 +25,7 @@ mod forge;
 mod front_end;
 mod grants;
 mod health;
+mod http_limits;
 mod jwks;
 mod lifecycle_support;
 mod members;

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 
 use crate::helpers::TestApp;
@@ -48,19 +49,25 @@ pub async fn connect(app: &TestApp) -> TcpStream {
     TcpStream::connect(address).await.expect("connect")
 }
 
-/// Writes `request` (and leaves the connection open for writing), then
-/// reads one response within `limit`; panics if none comes.
+/// Writes `request` while reading one response, leaving the connection
+/// open for writing (a server may answer before it has read everything,
+/// or stop reading); panics if no answer comes within `limit`.
 pub async fn exchange(app: &TestApp, request: &[u8], limit: Duration) -> RawResponse {
-    let mut stream = connect(app).await;
+    let (mut reader, mut writer) = connect(app).await.into_split();
     let started = Instant::now();
-    // A server may answer and close before it has read everything.
-    let _ = stream.write_all(request).await;
-    tokio::time::timeout(limit, read_response(&mut stream, started))
-        .await
-        .unwrap_or_else(|_| panic!("no answer within {limit:?}"))
+    let request = request.to_vec();
+    let writing = tokio::spawn(async move {
+        let _ = writer.write_all(&request).await;
+        // Hold the write half open: no end of input the server could act on.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(writer);
+    });
+    let response = tokio::time::timeout(limit, read_response(&mut reader, started)).await;
+    writing.abort();
+    response.unwrap_or_else(|_| panic!("no answer within {limit:?}"))
 }
 
-async fn read_response(stream: &mut TcpStream, started: Instant) -> RawResponse {
+async fn read_response(stream: &mut OwnedReadHalf, started: Instant) -> RawResponse {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
