@@ -65,6 +65,9 @@ pub struct Settings {
     /// Password hashes allowed to wait for a slot before callers get 503.
     pub hash_queue: usize,
     pub max_body_bytes: usize,
+    /// The whole request body must arrive within this many seconds of the
+    /// handler starting to read it; past that the answer is 408.
+    pub body_read_timeout_secs: u64,
     /// Sign-in, sign-up and refresh calls allowed per client address per
     /// window.
     pub rate_limit_per_address: u32,
@@ -118,6 +121,7 @@ impl Default for Settings {
             hash_concurrency: 0,
             hash_queue: 32,
             max_body_bytes: 64 * 1024,
+            body_read_timeout_secs: 10,
             rate_limit_per_address: 30,
             rate_limit_window_secs: 60,
             lockout_failures: 10,

@@ -134,9 +134,13 @@ async fn load_caches(db: &Db, settings: &Settings) -> anyhow::Result<Arc<Caches>
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let max_body = state.settings.max_body_bytes;
+    let body_read_timeout = std::time::Duration::from_secs(state.settings.body_read_timeout_secs);
     let workers = state.settings.workers;
     let mut server = HttpServer::new(move || {
+        // Innermost first: the head limits answer inside DefaultHeaders,
+        // so their refusals carry the security headers too.
         App::new()
+            .wrap(from_fn(api::head_limits::refuse_oversized))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -146,7 +150,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .wrap(from_fn(crate::telemetry::request_span))
             .app_data(state.clone())
-            .configure(|cfg| api::configure(cfg, max_body))
+            .configure(|cfg| api::configure(cfg, max_body, body_read_timeout))
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?;

@@ -1,9 +1,13 @@
 //! Request body extractors that answer every bad body the same way on every
 //! route: not JSON → 415, over the size limit → 413, not well-formed (bad
 //! syntax, invalid UTF-8, nested deeper than serde_json's limit of 128) →
-//! 400 `malformed_json`, well-formed but not the expected shape (unknown,
-//! missing or mistyped fields) → 422 `validation_failed`. All of them are
-//! problem+json.
+//! 400 `malformed_json`, an object naming a key twice → 400
+//! `invalid_body` (see `unique_keys`), well-formed but not the expected
+//! shape (unknown, missing or mistyped fields) → 422 `validation_failed`.
+//! A body that has not wholly arrived within the configured read timeout
+//! (`body_read_timeout_secs`) → 408 `request_timeout`: without it a client
+//! that declares a length and stalls holds a connection and a worker's
+//! attention for as long as it likes. All of them are problem+json.
 //!
 //! `actix_web::web::Json` deserializes straight into the target type, so a
 //! body that is both malformed and mistyped answers whichever the parser
@@ -14,6 +18,7 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -21,6 +26,7 @@ use actix_web::mime;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
+use super::unique_keys::{self, Refusal};
 use crate::error::ApiError;
 
 /// Use in handlers exactly like `web::Json`.
@@ -85,9 +91,10 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
     }
 }
 
-/// The raw body, read up to the configured limit (`web::PayloadConfig`);
-/// over it the answer is a problem+json 413 (actix's own `web::Bytes`
-/// answers a plain-text one).
+/// The raw body, read up to the configured limit (`web::PayloadConfig`)
+/// within the configured time ([`BodyReadTimeout`]); over the limit the
+/// answer is a problem+json 413 (actix's own `web::Bytes` answers a
+/// plain-text one), over the time a problem+json 408.
 pub struct Body(pub web::Bytes);
 
 impl FromRequest for Body {
@@ -95,8 +102,9 @@ impl FromRequest for Body {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let timeout = BodyReadTimeout::of(req);
         let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
+        Box::pin(within(timeout, async move {
             bytes.await.map(Body).map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     payload_too_large()
@@ -104,8 +112,39 @@ impl FromRequest for Body {
                     ApiError::bad_request("bad_request", "The request body could not be read.")
                 }
             })
-        })
+        }))
     }
+}
+
+/// How long a request's whole body may take to arrive once reading starts
+/// (app data, from `body_read_timeout_secs`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyReadTimeout(pub Duration);
+
+impl BodyReadTimeout {
+    /// Without the app data (a handler tested alone), the default setting.
+    pub fn of(req: &HttpRequest) -> Duration {
+        req.app_data::<Self>()
+            .map_or(Duration::from_secs(10), |t| t.0)
+    }
+}
+
+/// Runs a body read, answering 408 `request_timeout` when it has not
+/// finished within `timeout`. The unread rest of the body makes actix
+/// close the connection after the answer.
+pub async fn within<T>(
+    timeout: Duration,
+    read: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "The request body did not arrive in time.",
+            ))
+        })
 }
 
 pub fn payload_too_large() -> ApiError {
@@ -133,13 +172,17 @@ fn is_json(req: &HttpRequest) -> bool {
     )
 }
 
-/// Well-formedness first (400), then shape (422).
+/// Well-formedness and unique keys first (400), then shape (422).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| {
-        ApiError::bad_request(
+    let value = unique_keys::parse(bytes).map_err(|refusal| match refusal {
+        Refusal::Malformed => ApiError::bad_request(
             "malformed_json",
             "The request body is not well-formed JSON.",
-        )
+        ),
+        Refusal::DuplicateKey => ApiError::bad_request(
+            "invalid_body",
+            "The request body has an object that names the same key twice.",
+        ),
     })?;
     serde_json::from_value(value).map_err(|e| {
         ApiError::unprocessable(

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod articles;
 pub mod billing;
 pub mod grants;
+pub mod head_limits;
 pub mod health;
 pub mod json;
 pub mod me;
@@ -16,6 +17,7 @@ pub mod plans;
 pub mod sessions;
 pub mod subscriptions;
 pub mod trials;
+mod unique_keys;
 pub mod views;
 pub mod webhooks;
 
@@ -155,9 +157,15 @@ pub fn routes() -> Vec<RouteDef> {
 /// method, plus the extractor error handlers that keep every error
 /// problem+json. Bodies are read through `json::{Json, OptionalJson, Body}`
 /// (never actix's `web::Json`/`web::Bytes`), so every body error is
-/// problem+json too.
-pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+/// problem+json too, and every body read is bounded in time (the Stripe
+/// webhook reads its raw body itself, under `json::within`).
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    max_body_bytes: usize,
+    body_read_timeout: std::time::Duration,
+) {
     cfg.app_data(web::PayloadConfig::new(max_body_bytes))
+        .app_data(json::BodyReadTimeout(body_read_timeout))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error));
 

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
+use super::json;
 use crate::billing::webhooks::{self, WebhookError};
 use crate::billing::{events, signature, webhook_secret};
 use crate::db::write_transaction;
@@ -21,7 +22,7 @@ pub async fn stripe(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let secret = webhook_secret(&state)?;
-    let raw = read_body(payload).await?;
+    let raw = json::within(json::BodyReadTimeout::of(&req), read_body(payload)).await?;
     let header = req
         .headers()
         .get("Stripe-Signature")
@@ -66,7 +67,7 @@ async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
             ApiError::bad_request("bad_request", "The request body could not be read.")
         })?;
         if body.len() + chunk.len() > MAX_EVENT_BYTES {
-            return Err(super::json::payload_too_large());
+            return Err(json::payload_too_large());
         }
         body.extend_from_slice(&chunk);
     }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::members::Member;
 use super::plans::Plan;
-use super::schema::{members, plans, subscriptions, trial_ledger};
+use super::schema::{members, plans, subscriptions};
 use super::subscriptions::Subscription;
 use super::DbConnection;
 
@@ -68,7 +68,7 @@ pub fn set_plan_stripe_ids(
 
 /// Whether the member ever started a trial.
 pub fn trial_used(conn: &mut DbConnection, member_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(trial_ledger::table.find(member_id))).get_result(conn)
+    super::trials::has_used(conn, member_id)
 }
 
 /// The member's card-less trial that is still running, if any.

@@ -1,11 +1,12 @@
 //! What the hot path needs to know about a member, read in one go on a
-//! cache miss: status, subscriptions and whether a trial was ever started.
+//! cache miss: status, subscriptions and whether a trial was ever started
+//! (by the member or on their mailbox).
 
 use diesel::prelude::*;
 
-use super::schema::trial_ledger;
 use super::subscriptions::{self, Subscription};
-use super::{members, DbConnection};
+use super::{members, trials, DbConnection};
+use crate::domain::email::mailbox;
 
 pub struct MemberSnapshot {
     pub active: bool,
@@ -18,10 +19,7 @@ pub fn snapshot(conn: &mut DbConnection, member_id: &str) -> QueryResult<Option<
     let Some(member) = members::find(conn, member_id)? else {
         return Ok(None);
     };
-    let trial_used = diesel::select(diesel::dsl::exists(
-        trial_ledger::table.filter(trial_ledger::member_id.eq(member_id)),
-    ))
-    .get_result(conn)?;
+    let trial_used = trials::used_by(conn, member_id, &mailbox(&member.email))?;
     let subscriptions = subscriptions::for_member(conn, member_id)?;
     Ok(Some(MemberSnapshot {
         active: member.is_active(),

@@ -183,6 +183,7 @@ diesel::table! {
         plan_id -> Text,
         subscription_id -> Text,
         started_at -> Timestamp,
+        mailbox -> Text,
     }
 }
 

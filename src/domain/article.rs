@@ -2,6 +2,7 @@
 //! free of control characters, so they are safe as keys, in logs and in
 //! tokens.
 
+use super::text::is_hidden;
 use crate::error::ApiError;
 
 pub const MAX_ID_CHARS: usize = 256;
@@ -52,7 +53,8 @@ impl VisitorId {
     }
 }
 
-/// Optional free text on an article (title, section), bounded.
+/// Optional free text on an article (title, section), bounded, without
+/// control or format characters (see [`is_hidden`]).
 pub fn parse_label(
     raw: Option<&str>,
     field: &'static str,
@@ -64,9 +66,9 @@ pub fn parse_label(
             field,
             format!("The {field} must be at most {max_chars} characters."),
         )),
-        Some(text) if text.chars().any(char::is_control) => Err(ApiError::validation(
+        Some(text) if text.chars().any(is_hidden) => Err(ApiError::validation(
             field,
-            format!("The {field} must not contain control characters."),
+            format!("The {field} must not contain control or invisible formatting characters."),
         )),
         Some(text) => Ok(Some(text.to_owned())),
     }
@@ -102,5 +104,11 @@ mod tests {
         assert!(parse_label(Some("Politics!!!"), "section", 10).is_err());
         assert!(parse_label(Some("a\tb"), "section", 10).is_err());
         assert_eq!(parse_label(None, "section", 10).ok(), Some(None));
+        for raw in ["a\u{202E}b", "\u{200B}", "x\u{2067}y", "\u{FEFF}"] {
+            let field = parse_label(Some(raw), "title", 10)
+                .err()
+                .and_then(|e| e.field);
+            assert_eq!(field, Some("title"), "{raw:?}");
+        }
     }
 }

@@ -1,10 +1,24 @@
 //! Free text that admins type: names and descriptions, trimmed and bounded
-//! so that no field can grow a row without limit or smuggle control bytes.
+//! so that no field can grow a row without limit or smuggle control bytes
+//! or invisible characters.
+
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::error::ApiError;
 
-/// A display name: 1 to `max` characters after trimming, no control
-/// characters.
+/// Characters no name or title needs: control characters, and format
+/// characters (general category Cf) — bidirectional overrides and isolates
+/// such as U+202E and U+2066, zero-width characters such as U+200B, the
+/// soft hyphen, the byte-order mark. They render as nothing or reorder the
+/// text around them, so a name could read one way on screen and be stored
+/// (and matched, and logged) as another. Zero-width joiners are refused
+/// too, though some scripts and emoji sequences use them.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || c.general_category() == GeneralCategory::Format
+}
+
+/// A display name: 1 to `max` characters after trimming, no control or
+/// format characters (see [`is_hidden`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -30,10 +44,10 @@ impl Name {
                 format!("The {field} is longer than {max} characters."),
             ));
         }
-        if name.chars().any(char::is_control) {
+        if name.chars().any(is_hidden) {
             return Err(ApiError::validation(
                 field,
-                format!("The {field} contains control characters."),
+                format!("The {field} contains control or invisible formatting characters."),
             ));
         }
         Ok(Self(name.to_owned()))
@@ -49,7 +63,7 @@ impl Name {
 }
 
 /// A longer text, possibly empty; line breaks and tabs are kept, other
-/// control characters are refused.
+/// control characters and format characters are refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
@@ -69,11 +83,11 @@ impl Description {
         }
         if text
             .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .any(|c| is_hidden(c) && !matches!(c, '\n' | '\r' | '\t'))
         {
             return Err(ApiError::validation(
                 "description",
-                "The description contains control characters.",
+                "The description contains control or invisible formatting characters.",
             ));
         }
         Ok(Self(text.to_owned()))
@@ -104,6 +118,47 @@ mod tests {
             assert_eq!(field, Some("name"), "{raw:?}");
         }
         assert!(Name::parse_bounded("abcd", "name", 3).is_err());
+    }
+
+    /// Text that renders as nothing or reorders what surrounds it: a
+    /// right-to-left override, isolates, zero-width characters, a soft
+    /// hyphen, a byte-order mark, an interlinear annotation anchor.
+    const INVISIBLE: [&str; 7] = [
+        "evil\u{202E}gnp.exe",
+        "a\u{2066}b\u{2069}",
+        "zero\u{200B}width",
+        "join\u{200D}er",
+        "soft\u{AD}hyphen",
+        "\u{FEFF}bom",
+        "anchor\u{FFF9}",
+    ];
+
+    #[test]
+    fn names_refuse_invisible_characters() {
+        for raw in INVISIBLE {
+            let field = Name::parse(raw, "name").err().and_then(|e| e.field);
+            assert_eq!(field, Some("name"), "{raw:?}");
+            let field = Name::parse_bounded(raw, "name", 50)
+                .err()
+                .and_then(|e| e.field);
+            assert_eq!(field, Some("name"), "{raw:?}");
+        }
+        for raw in [
+            "Ελληνικά Νέα",
+            "日本の新聞",
+            "Al-Quds العربي",
+            "O'Brien & Co. — 2026",
+        ] {
+            assert!(Name::parse(raw, "name").is_ok(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn descriptions_refuse_invisible_characters() {
+        for raw in INVISIBLE {
+            let field = Description::parse(raw).err().and_then(|e| e.field);
+            assert_eq!(field, Some("description"), "{raw:?}");
+        }
     }
 
     #[test]

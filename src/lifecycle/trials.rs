@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::trials::{self, TrialLedgerEntry};
 use crate::db::{is_unique_violation, members, plans, DbConnection};
+use crate::domain::email::mailbox;
 use crate::domain::ids::new_id;
 use crate::domain::lifecycle::{
     blocks_card_less_trial, trial_length, EventKind, TrialRefusal, TrialTerms,
@@ -18,8 +19,8 @@ use super::{active_member, events};
 /// their subscriptions runs wholly before or after: a paid subscription
 /// written first refuses the trial (409 `already_subscribed`, the claim
 /// rolled back), one written after ends it. The ledger row is the first
-/// write: when the member already had a trial its UNIQUE key fails before
-/// anything else is written.
+/// write: when the member, or a member with the same mailbox, already had
+/// a trial its UNIQUE keys fail before anything else is written.
 pub fn start(
     conn: &mut DbConnection,
     member_id: &str,
@@ -27,7 +28,7 @@ pub fn start(
     now: DateTime<Utc>,
 ) -> Result<(Subscription, String), ApiError> {
     members::lock(conn, member_id)?;
-    active_member(conn, member_id)?;
+    let member = active_member(conn, member_id)?;
     let plan = plans::find_by_code(conn, plan_code)?.ok_or_else(unknown_plan)?;
     let length = trial_length(TrialTerms {
         plan_status: &plan.status,
@@ -41,12 +42,13 @@ pub fn start(
         plan_id: plan.id.clone(),
         subscription_id: subscription_id.clone(),
         started_at: now.naive_utc(),
+        mailbox: mailbox(&member.email),
     };
     trials::claim(conn, &claim).map_err(|e| {
         if is_unique_violation(&e) {
             ApiError::conflict(
                 "trial_already_used",
-                "This member has already had a free trial.",
+                "This member, or another member with the same mailbox, has already had a free trial.",
             )
         } else {
             e.into()

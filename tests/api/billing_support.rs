@@ -56,12 +56,14 @@ pub async fn start_local_trial(
         );
         sub.trial_ends_at = Some(ends.naive_utc());
         kiosk::db::subscriptions::insert(conn, &sub).expect("insert trial");
+        let mailbox = crate::paywall::member_mailbox(conn, &member_id);
         diesel::insert_into(trial_ledger::table)
             .values((
                 trial_ledger::member_id.eq(&member_id),
                 trial_ledger::plan_id.eq(&plan.id),
                 trial_ledger::subscription_id.eq(&sub.id),
                 trial_ledger::started_at.eq(now),
+                trial_ledger::mailbox.eq(mailbox),
             ))
             .execute(conn)
             .expect("insert ledger");

@@ -154,7 +154,41 @@ async fn oversized_body_is_413(backend: Backend) {
     assert_eq!(member_count(&app).await, 0);
 }
 
+/// A proxy or firewall that reads the first of two equal keys must see the
+/// request Kiosk acts on: bodies repeating a key in any object are refused.
+async fn duplicate_keys_are_400(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let json = Some("application/json");
+
+    for body in [
+        &br#"{"email":"reader@example.com","email":"other@example.com","password":"correct horse battery"}"#[..],
+        br#"{"email":"reader@example.com","\u0065mail":"other@example.com","password":"correct horse battery"}"#,
+        br#"{"email":"reader@example.com","password":"correct horse battery","x":{"a":1,"a":1}}"#,
+        br#"{"email":"reader@example.com","password":"correct horse battery","x":[[{"a":{"b":1,"c":{},"b":2}}]]}"#,
+    ] {
+        assert_answer(&app, json, body, 400, "invalid_body").await;
+    }
+    assert_eq!(member_count(&app).await, 0);
+}
+
+async fn equal_keys_in_different_objects_are_not_duplicates(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = br#"{"email":"reader@example.com","password":"correct horse battery","x":[{"email":1},{"email":2}]}"#;
+
+    // Well-formed, so the answer is about its shape: `x` is unknown.
+    assert_answer(
+        &app,
+        Some("application/json"),
+        body,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
 both_backends!(
+    duplicate_keys_are_400,
+    equal_keys_in_different_objects_are_not_duplicates,
     wrong_content_type_is_415,
     malformed_json_is_400,
     invalid_utf8_is_400,

@@ -11,14 +11,23 @@ use crate::helpers::{problem_code, spawn_app, spawn_app_with, Backend, TestApp};
 /// (method, path, credential) for every authenticated body route.
 async fn body_routes(app: &TestApp) -> Vec<(reqwest::Method, String, String)> {
     let publisher_id = app.seed_publisher("daily").await;
+    let publisher = app.publisher_key(&publisher_id).await;
     app.seed_plan("monthly", 14, &[publisher_id]).await;
     let admin = app.admin_key().await;
     let tokens = app
         .sign_up("reader@example.com", "correct horse battery")
         .await;
     let (member, member_id) = (tokens.access_token, tokens.member_id);
-    let (post, patch) = (reqwest::Method::POST, reqwest::Method::PATCH);
+    let (post, patch, put) = (
+        reqwest::Method::POST,
+        reqwest::Method::PATCH,
+        reqwest::Method::PUT,
+    );
     vec![
+        (put, "/v1/articles/budget-day".into(), publisher.clone()),
+        (post.clone(), "/v1/articles/batch".into(), publisher.clone()),
+        (post.clone(), "/v1/access/check".into(), publisher.clone()),
+        (post.clone(), "/v1/access/check-batch".into(), publisher),
         (post.clone(), "/v1/me/trials".into(), member.clone()),
         (post.clone(), "/v1/me/checkout".into(), member.clone()),
         (post.clone(), "/v1/me/billing-portal".into(), member),
@@ -80,7 +89,8 @@ async fn deep_nesting_is_400_on_every_route(backend: Backend) {
 
 async fn oversized_body_is_problem_413_on_every_route(backend: Backend) {
     let app = spawn_app(backend).await;
-    let body = format!(r#"{{"name":"{}"}}"#, "x".repeat(1024 * 1024));
+    // Over every route's limit, the article batch's 2 MiB included.
+    let body = format!(r#"{{"name":"{}"}}"#, "x".repeat(3 * 1024 * 1024));
 
     for route in body_routes(&app).await {
         let response = send(&app, &route, "application/json", body.clone().into()).await;
@@ -130,7 +140,23 @@ async fn oversized_webhook_is_problem_413(backend: Backend) {
     assert_eq!(problem_code(response).await, "payload_too_large");
 }
 
+async fn duplicate_keys_are_400_on_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    for route in body_routes(&app).await {
+        for body in [
+            r#"{"name":"a","name":"b"}"#,
+            r#"{"name":{"a":[{"b":1,"b":1}]}}"#,
+        ] {
+            let response = send(&app, &route, "application/json", body.into()).await;
+            assert_eq!(response.status(), 400, "{} {} {body}", route.0, route.1);
+            assert_eq!(problem_code(response).await, "invalid_body", "{}", route.1);
+        }
+    }
+}
+
 both_backends!(
+    duplicate_keys_are_400_on_every_route,
     deep_nesting_is_400_on_every_route,
     oversized_body_is_problem_413_on_every_route,
     wrong_content_type_is_415_on_every_route,

@@ -211,7 +211,46 @@ async fn unknown_missing_or_mistyped_fields_are_refused(backend: Backend) {
     assert_eq!(member_count(&app).await, 0);
 }
 
+/// One address, one account, however it is spelled: compatibility forms
+/// (fullwidth letters, ligatures) fold into the plain address, and a local
+/// part or domain label mixing scripts (a Cyrillic `а` among Latin letters)
+/// is refused.
+async fn lookalike_addresses_are_folded_or_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_up("paypal@example.com", "correct horse battery")
+        .await;
+
+    for fullwidth in [
+        "\u{FF50}aypal@example.com",
+        "ＰＡＹＰＡＬ＠ＥＸＡＭＰＬＥ．ＣＯＭ",
+    ] {
+        let response = app.sign_up_response(fullwidth, "another password").await;
+        assert_eq!(response.status(), 409, "{fullwidth:?}");
+        assert_eq!(problem_code(response).await, "email_taken");
+    }
+    for mixed in ["p\u{430}ypal@example.com", "paypal@ex\u{430}mple.com"] {
+        let response = app.sign_up_response(mixed, "another password").await;
+        let (status, code, field) = problem(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (422, "validation_failed"),
+            "{mixed:?}"
+        );
+        assert_eq!(field.as_deref(), Some("email"), "{mixed:?}");
+    }
+    app.sign_up(
+        "\u{43F}\u{430}\u{439}\u{43F}\u{430}\u{43B}@example.com",
+        "correct horse battery",
+    )
+    .await;
+
+    assert_eq!(member_count(&app).await, 2);
+    app.sign_in("\u{FF50}aypal@example.com", "correct horse battery")
+        .await;
+}
+
 both_backends!(
+    lookalike_addresses_are_folded_or_refused,
     sign_up_returns_member_and_tokens,
     taken_email_in_any_case_is_a_conflict,
     weak_passwords_are_refused_and_nothing_is_stored,

@@ -168,16 +168,28 @@ pub async fn use_trial(app: &TestApp, member_id: &str, plan_id: &str) {
     let now = app.clock.now_utc().naive_utc();
     let (member, plan) = (member_id.to_owned(), plan_id.to_owned());
     app.with_conn(move |conn| {
+        let mailbox = member_mailbox(conn, &member);
         diesel::insert_into(trial_ledger::table)
             .values((
                 trial_ledger::member_id.eq(member),
                 trial_ledger::plan_id.eq(plan),
                 trial_ledger::subscription_id.eq("sub_none"),
                 trial_ledger::started_at.eq(now),
+                trial_ledger::mailbox.eq(mailbox),
             ))
             .execute(conn)
             .expect("insert trial")
     })
     .await;
     app.state.member_changed(member_id).await;
+}
+
+/// The mailbox the trial ledger keys this member by.
+pub fn member_mailbox(conn: &mut kiosk::db::DbConnection, member_id: &str) -> String {
+    let email: String = kiosk::db::schema::members::table
+        .find(member_id)
+        .select(kiosk::db::schema::members::email)
+        .first(conn)
+        .expect("member email");
+    kiosk::domain::email::mailbox(&email)
 }

@@ -1,9 +1,12 @@
 use chrono::Duration;
+use diesel::prelude::*;
+use kiosk::db::schema::trial_ledger;
 use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{post_bearer, problem_code, spawn_app, spawn_app_with, Backend};
 use crate::lifecycle_support::{body, member, time};
+use crate::paywall::paywall;
 
 async fn a_trial_starts_at_once_and_shows_on_me(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -215,7 +218,163 @@ async fn archiving_a_plan_keeps_running_trials(backend: Backend) {
     assert_eq!(me["entitlements"][0]["grant"], "trial");
 }
 
+/// Plus-tagged addresses of one inbox are separate accounts, but share
+/// the one free trial: the ledger is keyed by the mailbox too.
+async fn one_mailbox_gets_one_trial(backend: Backend) {
+    let pw = paywall(backend).await;
+    let app = &pw.app;
+    pw.put_article("paid-one", "premium").await;
+    let first = member(app, "reader+one@example.com").await;
+    let second = member(app, "reader+two@example.com").await;
+    let untagged = member(app, "Reader@example.com").await;
+    let elsewhere = member(app, "reader+one@example.org").await;
+
+    body(
+        app.start_trial(&first.access_token, "all-access").await,
+        201,
+    )
+    .await;
+    let tagged_again = app.start_trial(&second.access_token, "all-access").await;
+    let plain = app.start_trial(&untagged.access_token, "all-access").await;
+
+    assert_eq!(tagged_again.status(), 409);
+    assert_eq!(problem_code(tagged_again).await, "trial_already_used");
+    assert_eq!(plain.status(), 409);
+    assert_eq!(problem_code(plain).await, "trial_already_used");
+    assert_eq!(
+        app.me("reader+two@example.com").await["trial_eligible"],
+        false
+    );
+    let offer = pw.check_member("paid-one", &second.access_token).await["offer"].clone();
+    assert_eq!(offer["action"], "subscribe", "{offer}");
+    assert_eq!(app.count_all_subscriptions().await, 1);
+    body(
+        app.start_trial(&elsewhere.access_token, "all-access").await,
+        201,
+    )
+    .await;
+}
+
+async fn members_of_one_mailbox_starting_at_once_get_one_trial(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.seed_plan("all-access", 14, &[]).await;
+    let mut readers = Vec::new();
+    for i in 0..8 {
+        readers.push(member(&app, &format!("reader+{i}@example.com")).await);
+    }
+
+    let attempts = readers
+        .iter()
+        .map(|reader| app.start_trial(&reader.access_token, "all-access"));
+    let responses = futures_util::future::join_all(attempts).await;
+
+    let mut created = 0;
+    for response in responses {
+        if response.status() == 201 {
+            created += 1;
+        } else {
+            assert_eq!(response.status(), 409);
+            assert_eq!(problem_code(response).await, "trial_already_used");
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(app.count_all_subscriptions().await, 1);
+}
+
+/// Ledger rows written before the ledger knew mailboxes get one from the
+/// member's address: its mailbox where no earlier row holds that, else the
+/// address itself, so the migration never collides.
+async fn earlier_ledger_rows_are_keyed_by_mailbox_without_collisions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let plan_id = app.seed_plan("all-access", 14, &[]).await;
+    let emails = [
+        "x+2@example.com",
+        "x+1@example.com",
+        "x@example.com",
+        "y+1@example.com",
+        "y+2@example.com",
+        "+z@example.com",
+    ];
+    let mut ids = Vec::new();
+    for email in emails {
+        ids.push(member(&app, email).await.member_id);
+    }
+    let later_tag = member(&app, "y+3@example.com").await;
+    let rows = ids.clone();
+
+    let mailboxes = app
+        .with_conn(move |conn| {
+            revert_mailbox_migration(conn);
+            for (minute, id) in rows.iter().enumerate() {
+                diesel::sql_query(format!(
+                    "INSERT INTO trial_ledger (member_id, plan_id, subscription_id, started_at) \
+                     VALUES ('{id}', '{plan_id}', 'sub_{minute}', '2026-03-01 09:{minute:02}:00')"
+                ))
+                .execute(conn)
+                .expect("insert ledger row");
+            }
+            migrate(conn);
+            trial_ledger::table
+                .select((trial_ledger::member_id, trial_ledger::mailbox))
+                .load::<(String, String)>(conn)
+                .expect("ledger")
+        })
+        .await;
+
+    let mailbox_of = |id: &str| {
+        mailboxes
+            .iter()
+            .find(|(member, _)| member == id)
+            .map(|(_, mailbox)| mailbox.as_str())
+    };
+    assert_eq!(mailbox_of(&ids[0]), Some("x+2@example.com"));
+    assert_eq!(mailbox_of(&ids[1]), Some("x+1@example.com"));
+    assert_eq!(mailbox_of(&ids[2]), Some("x@example.com"));
+    assert_eq!(mailbox_of(&ids[3]), Some("y@example.com"));
+    assert_eq!(mailbox_of(&ids[4]), Some("y+2@example.com"));
+    assert_eq!(mailbox_of(&ids[5]), Some("+z@example.com"));
+    let refused = app.start_trial(&later_tag.access_token, "all-access").await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(problem_code(refused).await, "trial_already_used");
+}
+
+/// Undoes the migration that added `trial_ledger.mailbox` (the latest one
+/// on either backend), as a database written before it would be.
+fn revert_mailbox_migration(conn: &mut kiosk::db::DbConnection) {
+    use diesel_migrations::MigrationHarness;
+    let reverted = match conn {
+        kiosk::db::DbConnection::Pg(pg) => pg
+            .revert_last_migration(kiosk::db::PG_MIGRATIONS)
+            .map(|v| v.to_string()),
+        kiosk::db::DbConnection::Sqlite(lite) => lite
+            .revert_last_migration(kiosk::db::SQLITE_MIGRATIONS)
+            .map(|v| v.to_string()),
+    }
+    .expect("revert");
+    assert_eq!(reverted, MAILBOX_MIGRATION);
+}
+
+const MAILBOX_MIGRATION: &str = "20261130000001";
+
+fn migrate(conn: &mut kiosk::db::DbConnection) {
+    use diesel_migrations::MigrationHarness;
+    let applied = match conn {
+        kiosk::db::DbConnection::Pg(pg) => pg.run_pending_migrations(kiosk::db::PG_MIGRATIONS),
+        kiosk::db::DbConnection::Sqlite(lite) => {
+            lite.run_pending_migrations(kiosk::db::SQLITE_MIGRATIONS)
+        }
+    }
+    .expect("migrate")
+    .iter()
+    .map(ToString::to_string)
+    .collect::<Vec<_>>();
+    assert_eq!(applied, [MAILBOX_MIGRATION]);
+}
+
 both_backends!(
+    earlier_ledger_rows_are_keyed_by_mailbox_without_collisions,
+    one_mailbox_gets_one_trial,
+    members_of_one_mailbox_starting_at_once_get_one_trial,
     a_trial_starts_at_once_and_shows_on_me,
     access_ends_at_trial_end_with_no_sweep,
     twenty_concurrent_starts_make_exactly_one_trial,

@@ -146,11 +146,15 @@ pub(super) fn record_stripe_trial(
     trial_start: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<(), WebhookError> {
+    let Some(member) = crate::db::members::find(conn, &row.member_id)? else {
+        return Ok(());
+    };
     let entry = TrialLedgerEntry {
         member_id: row.member_id.clone(),
         plan_id: row.plan_id.clone(),
         subscription_id: row.id.clone(),
         started_at: trial_start.and_then(naive).unwrap_or(now),
+        mailbox: crate::domain::email::mailbox(&member.email),
     };
     trials::record(conn, &entry)?;
     Ok(())
