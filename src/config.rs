@@ -94,6 +94,9 @@ pub struct Settings {
     pub meter_group_commit: bool,
     pub sweep_interval_secs: u64,
     pub log_format: String,
+    /// The bearer token Prometheus presents on `/metrics`; empty turns
+    /// `/metrics` off (404).
+    pub metrics_token: Secret,
     pub stripe_secret_key: Secret,
     pub stripe_webhook_secret: Secret,
     pub stripe_api_base: String,
@@ -136,6 +139,7 @@ impl Default for Settings {
             meter_group_commit: true,
             sweep_interval_secs: 60,
             log_format: "pretty".into(),
+            metrics_token: Secret::default(),
             stripe_secret_key: Secret::default(),
             stripe_webhook_secret: Secret::default(),
             stripe_api_base: "https://api.stripe.com".into(),

@@ -4,9 +4,14 @@
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
 use metrics::Counter;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::auth::extractors::bearer;
+use crate::auth::secrets::{constant_time_eq, sha256_hex};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -56,13 +61,28 @@ pub fn record_decision(publisher: &str, reason: &'static str, allowed: bool) {
     counter.increment(1);
 }
 
-pub async fn render() -> HttpResponse {
+/// The metrics, for a scraper presenting `KIOSK_METRICS_TOKEN` as its
+/// Bearer credential; without a configured token the route is off.
+pub async fn render(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let expected = &state.settings.metrics_token;
+    if expected.is_empty() {
+        return Err(ApiError::not_found(
+            "Metrics are off; set KIOSK_METRICS_TOKEN to turn them on.",
+        ));
+    }
+    let presented = bearer(&req).ok().flatten().unwrap_or_default();
+    if !constant_time_eq(&sha256_hex(presented), &sha256_hex(expected.expose())) {
+        return Err(ApiError::unauthorized(
+            "token_invalid",
+            "/metrics needs the configured metrics token as its Bearer credential.",
+        ));
+    }
     let body = HANDLE
         .get()
         .and_then(Option::as_ref)
         .map(PrometheusHandle::render)
         .unwrap_or_default();
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body)
+        .body(body))
 }

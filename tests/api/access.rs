@@ -2,7 +2,7 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{check_token, post_bearer};
+use crate::helpers::{check_token, post_bearer, METRICS_TOKEN};
 use crate::helpers::{problem_code, Backend, ClockExt};
 use crate::paywall::{paywall, set_status, subscribe, use_trial, PASSWORD};
 
@@ -289,7 +289,13 @@ async fn decisions_are_counted_on_metrics(backend: Backend) {
             .and_then(|l| l.rsplit(' ').next()?.parse().ok())
             .unwrap_or(0)
     };
-    let before = count(&app.get("/metrics").await.text().await.expect("text"));
+    let before = count(
+        &app.get_bearer("/metrics", METRICS_TOKEN)
+            .await
+            .text()
+            .await
+            .expect("text"),
+    );
 
     for _ in 0..2 {
         post_bearer(
@@ -300,11 +306,30 @@ async fn decisions_are_counted_on_metrics(backend: Backend) {
         )
         .await;
     }
-    let metrics = app.get("/metrics").await;
+    let metrics = app.get_bearer("/metrics", METRICS_TOKEN).await;
 
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.expect("text");
     assert_eq!(count(&text), before + 2, "{text}");
+}
+
+async fn metrics_need_the_metrics_token(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let off = crate::helpers::spawn_app_with(backend, |s| {
+        s.metrics_token = kiosk::config::Secret::default();
+    })
+    .await;
+
+    let anonymous = app.get("/metrics").await;
+    let wrong = app.get_bearer("/metrics", "guess").await;
+    let right = app.get_bearer("/metrics", METRICS_TOKEN).await;
+    let not_configured = off.get_bearer("/metrics", "").await;
+
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(problem_code(anonymous).await, "token_invalid");
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(right.status(), 200);
+    assert_eq!(not_configured.status(), 404);
 }
 
 both_backends!(
@@ -317,4 +342,5 @@ both_backends!(
     the_decision_token_verifies_with_the_jwks,
     check_batch_answers_a_listing_without_counting,
     decisions_are_counted_on_metrics,
+    metrics_need_the_metrics_token,
 );

@@ -127,6 +127,9 @@ impl Drop for TempDir {
     }
 }
 
+/// The `/metrics` bearer token of test servers.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 /// Settings every test starts from: port 0, small pools, a fixed start time.
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
@@ -136,6 +139,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         db_pool_size: 4,
         // Tests that are about the limits set their own.
         rate_limit_per_address: 10_000,
+        metrics_token: kiosk::config::Secret::new(METRICS_TOKEN),
         ..Settings::default()
     }
 }

@@ -93,7 +93,12 @@ async fn a_full_line_is_waited_on_briefly(backend: Backend) {
         started.elapsed() >= wait,
         "answered before the wait was over"
     );
-    let metrics = app.get("/metrics").await.text().await.expect("text");
+    let metrics = app
+        .get_bearer("/metrics", crate::helpers::METRICS_TOKEN)
+        .await
+        .text()
+        .await
+        .expect("text");
     assert!(
         metrics.contains("kiosk_requests_shed_total{reason=\"password_hashing\"}"),
         "{metrics}"
