@@ -338,20 +338,25 @@ async fn earlier_ledger_rows_are_keyed_by_mailbox_without_collisions(backend: Ba
     assert_eq!(problem_code(refused).await, "trial_already_used");
 }
 
-/// Undoes the migration that added `trial_ledger.mailbox` (the latest one
-/// on either backend), as a database written before it would be.
+/// Undoes the migration that added `trial_ledger.mailbox` and every later
+/// one, as a database written before it would be.
 fn revert_mailbox_migration(conn: &mut kiosk::db::DbConnection) {
     use diesel_migrations::MigrationHarness;
-    let reverted = match conn {
-        kiosk::db::DbConnection::Pg(pg) => pg
-            .revert_last_migration(kiosk::db::PG_MIGRATIONS)
-            .map(|v| v.to_string()),
-        kiosk::db::DbConnection::Sqlite(lite) => lite
-            .revert_last_migration(kiosk::db::SQLITE_MIGRATIONS)
-            .map(|v| v.to_string()),
+    loop {
+        let reverted = match &mut *conn {
+            kiosk::db::DbConnection::Pg(pg) => pg
+                .revert_last_migration(kiosk::db::PG_MIGRATIONS)
+                .map(|v| v.to_string()),
+            kiosk::db::DbConnection::Sqlite(lite) => lite
+                .revert_last_migration(kiosk::db::SQLITE_MIGRATIONS)
+                .map(|v| v.to_string()),
+        }
+        .expect("revert");
+        assert!(reverted.as_str() >= MAILBOX_MIGRATION, "reverted past it");
+        if reverted == MAILBOX_MIGRATION {
+            return;
+        }
     }
-    .expect("revert");
-    assert_eq!(reverted, MAILBOX_MIGRATION);
 }
 
 const MAILBOX_MIGRATION: &str = "20261130000001";
@@ -368,7 +373,7 @@ fn migrate(conn: &mut kiosk::db::DbConnection) {
     .iter()
     .map(ToString::to_string)
     .collect::<Vec<_>>();
-    assert_eq!(applied, [MAILBOX_MIGRATION]);
+    assert_eq!(applied.first().map(String::as_str), Some(MAILBOX_MIGRATION));
 }
 
 both_backends!(
