@@ -66,8 +66,9 @@ fn pg_host_port() -> String {
         .to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_outage_answers_503_then_recovers_without_restart() {
+/// A server on a fresh PostgreSQL database reached through a relay the test
+/// can cut, with a 1 s bound on database waits.
+async fn behind_a_relay() -> (crate::helpers::TestApp, Relay) {
     let database = tokio::task::spawn_blocking(|| TestDatabase::create(Backend::Postgres))
         .await
         .expect("database");
@@ -77,7 +78,12 @@ async fn database_outage_answers_503_then_recovers_without_restart() {
         .replace(&pg_host_port(), &format!("127.0.0.1:{}", relay.port));
     let mut settings = test_settings(&relayed_url);
     settings.db_timeout_ms = 1_000;
-    let app = spawn_on(database, settings).await;
+    (spawn_on(database, settings).await, relay)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_answers_503_then_recovers_without_restart() {
+    let (app, relay) = behind_a_relay().await;
     let tokens = app
         .sign_up("reader@example.com", "correct horse battery")
         .await;
@@ -119,16 +125,8 @@ async fn database_outage_answers_503_then_recovers_without_restart() {
 /// 500, within the configured bound.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metered_checks_across_an_outage_answer_200_or_503_within_the_bound() {
-    let database = tokio::task::spawn_blocking(|| TestDatabase::create(Backend::Postgres))
-        .await
-        .expect("database");
-    let relay = Relay::start(pg_host_port()).await;
-    let relayed_url = database
-        .url
-        .replace(&pg_host_port(), &format!("127.0.0.1:{}", relay.port));
-    let mut settings = test_settings(&relayed_url);
-    settings.db_timeout_ms = 1_000;
-    let pw = crate::paywall::on(spawn_on(database, settings).await).await;
+    let (app, relay) = behind_a_relay().await;
+    let pw = crate::paywall::on(app).await;
     pw.put_article("metered", "metered").await;
     pw.set_meter(1_000_000, 1_000_000, "month").await;
 
