@@ -6,11 +6,13 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+pub use crate::error_code::ErrorCode;
+
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {detail}")]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     /// Seconds the caller should wait before trying again (429, 503).
     pub retry_after: Option<u64>,
@@ -26,8 +28,10 @@ pub struct ApiError {
 
 #[derive(Serialize)]
 struct Problem<'a> {
+    /// `about:blank`: the `code` says what went wrong, the status's
+    /// reason phrase is the title (RFC 9457, 4.2.1).
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
     title: &'a str,
     status: u16,
     detail: &'a str,
@@ -37,9 +41,10 @@ struct Problem<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    /// An error with this code (and so its status).
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
+            status: code.status(),
             code,
             detail: detail.into(),
             retry_after: None,
@@ -60,57 +65,35 @@ impl ApiError {
     }
 
     pub fn validation(field: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            detail,
-        )
-        .with_field(field)
-    }
-
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-    }
-
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+        Self::new(ErrorCode::ValidationFailed, detail).with_field(field)
     }
 
     pub fn token_invalid() -> Self {
-        Self::unauthorized("token_invalid", "The access token is not valid.")
+        Self::new(ErrorCode::TokenInvalid, "The access token is not valid.")
     }
 
     pub fn token_expired() -> Self {
-        Self::unauthorized("token_expired", "The token has expired.")
+        Self::new(ErrorCode::TokenExpired, "The token has expired.")
     }
 
     pub fn invalid_api_key() -> Self {
-        Self::unauthorized(
-            "invalid_api_key",
+        Self::new(
+            ErrorCode::InvalidApiKey,
             "The API key is missing, unknown or revoked.",
         )
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(ErrorCode::Forbidden, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
-    }
-
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        Self::new(ErrorCode::NotFound, detail)
     }
 
     pub fn rate_limited(retry_after: u64) -> Self {
         Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "Too many requests; try again later.",
         )
         .with_retry_after(retry_after)
@@ -120,8 +103,7 @@ impl ApiError {
     /// cause to format, and the log gets a summary every few seconds.
     pub fn overloaded(what: &'static str) -> Self {
         let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            ErrorCode::ServiceUnavailable,
             "The service is temporarily unavailable; try again shortly.",
         )
         .with_retry_after(1);
@@ -133,8 +115,7 @@ impl ApiError {
     /// writer) is out of reach; the cause goes to the log.
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            ErrorCode::ServiceUnavailable,
             "The service is temporarily unavailable; try again shortly.",
         )
         .with_retry_after(2);
@@ -148,11 +129,7 @@ impl ApiError {
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        let mut e = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "An unexpected error occurred.",
-        );
+        let mut e = Self::new(ErrorCode::InternalError, "An unexpected error occurred.");
         e.cause = Some(cause.into());
         e
     }
@@ -169,7 +146,7 @@ impl From<diesel::result::Error> for ApiError {
         match &e {
             Error::NotFound => ApiError::not_found("No such resource."),
             Error::DatabaseError(Kind::UniqueViolation, _) => {
-                ApiError::conflict("conflict", "The resource already exists.")
+                ApiError::new(ErrorCode::Conflict, "The resource already exists.")
             }
             Error::DatabaseError(Kind::ClosedConnection | Kind::SerializationFailure, _) => {
                 ApiError::unavailable(e)
@@ -213,16 +190,18 @@ impl ResponseError for ApiError {
             shedding::count(what);
         } else if self.status.is_server_error() {
             match &self.cause {
-                Some(cause) => tracing::error!(code = self.code, error = ?cause, "request failed"),
-                None => tracing::error!(code = self.code, "request failed"),
+                Some(cause) => {
+                    tracing::error!(code = self.code.as_str(), error = ?cause, "request failed")
+                }
+                None => tracing::error!(code = self.code.as_str(), "request failed"),
             }
         }
         let problem = Problem {
-            kind: format!("https://kiosk.dev/problems/{}", self.code.replace('_', "-")),
+            kind: "about:blank",
             title: self.title(),
             status: self.status.as_u16(),
             detail: &self.detail,
-            code: self.code,
+            code: self.code.as_str(),
             field: self.field,
         };
         let mut response = HttpResponse::build(self.status);

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod error_code;
 pub mod lifecycle;
 pub mod startup;
 pub mod state;

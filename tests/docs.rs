@@ -58,3 +58,46 @@ fn settings_load_from_file_database_url_and_kiosk_variables() {
         "KIOSK_DATABASE_URL wins"
     );
 }
+
+/// Every error code Kiosk can answer is in the README's error table, under
+/// its status, and in `openapi.yaml`'s `Problem.code` enum.
+#[test]
+fn every_error_code_is_documented() {
+    use kiosk::error::ErrorCode;
+    let readme = readme();
+    let spec: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+            .expect("openapi.yaml"),
+    )
+    .expect("yaml");
+    let documented: Vec<&str> = spec["components"]["schemas"]["Problem"]["properties"]["code"]
+        ["enum"]
+        .as_sequence()
+        .expect("Problem.code is an enum")
+        .iter()
+        .filter_map(serde_yaml::Value::as_str)
+        .collect();
+
+    for code in ErrorCode::ALL {
+        let status = code.status().as_u16().to_string();
+        let row = readme
+            .lines()
+            .filter(|line| {
+                line.starts_with(&format!("| {status}")) || line.contains(&format!("/ {status} |"))
+            })
+            .find(|line| line.contains(&format!("`{code}`")));
+        assert!(
+            row.is_some(),
+            "the README's error table has no `{code}` under {status}"
+        );
+        assert!(
+            documented.contains(&code.as_str()),
+            "openapi.yaml's Problem.code lacks {code}"
+        );
+    }
+    assert_eq!(
+        documented.len(),
+        ErrorCode::ALL.len(),
+        "openapi.yaml lists codes Kiosk never answers"
+    );
+}

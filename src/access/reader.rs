@@ -8,6 +8,7 @@ use crate::cache::members::{MemberEntry, VerifiedToken};
 use crate::db::entitlements;
 use crate::domain::article::VisitorId;
 use crate::domain::decision::ReaderKind;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -97,13 +98,13 @@ fn verify(state: &AppState, token: &str, token_use: TokenUse<'_>) -> ApiResult<A
     let (TokenUse::Check { publisher } | TokenUse::FrontEnd { publisher }) = token_use;
     match (&verified.publisher, token_use) {
         (Some(scope), _) if &**scope == publisher => Ok(verified.member_id),
-        (Some(_), _) => Err(ApiError::unauthorized(
-            "token_invalid",
+        (Some(_), _) => Err(ApiError::new(
+            ErrorCode::TokenInvalid,
             "This check token is for another publisher.",
         )),
         (None, TokenUse::FrontEnd { .. }) => Ok(verified.member_id),
-        (None, TokenUse::Check { .. }) => Err(ApiError::unauthorized(
-            "token_invalid",
+        (None, TokenUse::Check { .. }) => Err(ApiError::new(
+            ErrorCode::TokenInvalid,
             "Publisher backends take the member's check token (POST /v1/me/check-tokens), \
              never the member's access token.",
         )),

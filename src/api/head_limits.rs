@@ -12,11 +12,11 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::ResponseError;
 
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 /// Path and query, as sent.
 pub const MAX_TARGET_BYTES: usize = 8 * 1024;
@@ -43,8 +43,7 @@ fn refusal(req: &ServiceRequest) -> Option<ApiError> {
     let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if target > MAX_TARGET_BYTES {
         return Some(ApiError::new(
-            StatusCode::URI_TOO_LONG,
-            "uri_too_long",
+            ErrorCode::UriTooLong,
             format!("The request target (path and query) is longer than {MAX_TARGET_BYTES} bytes."),
         ));
     }
@@ -53,8 +52,7 @@ fn refusal(req: &ServiceRequest) -> Option<ApiError> {
         header_bytes += name.as_str().len() + value.len() + 4;
         if header_bytes > MAX_HEADER_BYTES {
             return Some(ApiError::new(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "headers_too_large",
+                ErrorCode::HeadersTooLarge,
                 format!("The request's header fields are larger than {MAX_HEADER_BYTES} bytes."),
             ));
         }

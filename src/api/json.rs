@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 
 use super::unique_keys::{self, Refusal};
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 /// Use in handlers exactly like `web::Json`.
 pub struct Json<T>(pub T);
@@ -109,7 +110,7 @@ impl FromRequest for Body {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     payload_too_large()
                 } else {
-                    ApiError::bad_request("bad_request", "The request body could not be read.")
+                    ApiError::new(ErrorCode::BadRequest, "The request body could not be read.")
                 }
             })
         }))
@@ -140,25 +141,19 @@ pub async fn within<T>(
         .await
         .unwrap_or_else(|_| {
             Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
+                ErrorCode::RequestTimeout,
                 "The request body did not arrive in time.",
             ))
         })
 }
 
 pub fn payload_too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "The request body is too large.",
-    )
+    ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
 }
 
 fn unsupported_media_type() -> ApiError {
     ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         "The request body must be application/json.",
     )
 }
@@ -175,18 +170,18 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Well-formedness and unique keys first (400), then shape (422).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = unique_keys::parse(bytes).map_err(|refusal| match refusal {
-        Refusal::Malformed => ApiError::bad_request(
-            "malformed_json",
+        Refusal::Malformed => ApiError::new(
+            ErrorCode::MalformedJson,
             "The request body is not well-formed JSON.",
         ),
-        Refusal::DuplicateKey => ApiError::bad_request(
-            "invalid_body",
+        Refusal::DuplicateKey => ApiError::new(
+            ErrorCode::InvalidBody,
             "The request body has an object that names the same key twice.",
         ),
     })?;
     serde_json::from_value(value).map_err(|e| {
-        ApiError::unprocessable(
-            "validation_failed",
+        ApiError::new(
+            ErrorCode::ValidationFailed,
             format!("The request body is invalid: {e}"),
         )
     })

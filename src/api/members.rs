@@ -8,6 +8,7 @@ use crate::db::members::{self, NewMember};
 use crate::domain::email::Email;
 use crate::domain::ids::new_id;
 use crate::domain::password::Password;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -49,8 +50,11 @@ pub async fn sign_up(
             };
             members::insert(conn, &new).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("email_taken", "An account with this email already exists.")
-                        .with_field("email")
+                    ApiError::new(
+                        ErrorCode::EmailTaken,
+                        "An account with this email already exists.",
+                    )
+                    .with_field("email")
                 } else {
                     e.into()
                 }

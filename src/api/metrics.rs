@@ -10,6 +10,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::auth::extractors::bearer;
 use crate::auth::secrets::{constant_time_eq, sha256_hex};
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -72,8 +73,8 @@ pub async fn render(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<H
     }
     let presented = bearer(&req).ok().flatten().unwrap_or_default();
     if !constant_time_eq(&sha256_hex(presented), &sha256_hex(expected.expose())) {
-        return Err(ApiError::unauthorized(
-            "token_invalid",
+        return Err(ApiError::new(
+            ErrorCode::TokenInvalid,
             "/metrics needs the configured metrics token as its Bearer credential.",
         ));
     }

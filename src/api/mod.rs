@@ -28,6 +28,7 @@ use actix_web::http::Method;
 use actix_web::{web, HttpRequest, ResponseError, Route};
 
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 /// One registered route: its method, its path as OpenAPI writes it, and how
 /// to build the actix route.
@@ -202,8 +203,7 @@ fn larger_body_limit(path: &str) -> Option<usize> {
 /// 405 with the `Allow` header RFC 9110 requires.
 fn method_not_allowed(allow: &str) -> actix_web::HttpResponse {
     let mut response = ApiError::new(
-        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "This method is not allowed on this resource.",
     )
     .error_response();
@@ -220,12 +220,16 @@ pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::bad_request("invalid_path", format!("The path is invalid: {err}")).into()
+    ApiError::new(
+        ErrorCode::InvalidPath,
+        format!("The path is invalid: {err}"),
+    )
+    .into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::unprocessable(
-        "validation_failed",
+    ApiError::new(
+        ErrorCode::ValidationFailed,
         format!("The query string is invalid: {err}"),
     )
     .into()

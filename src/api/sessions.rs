@@ -8,6 +8,7 @@ use crate::auth::sessions::{self, RefreshOutcome};
 use crate::db::members;
 use crate::domain::email::Email;
 use crate::domain::password::Password;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -16,7 +17,10 @@ use super::members::Credentials;
 use super::views;
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "The email or password is wrong.")
+    ApiError::new(
+        ErrorCode::InvalidCredentials,
+        "The email or password is wrong.",
+    )
 }
 
 /// Sign-in. An unknown email, a wrong password, a disabled account and a
@@ -99,8 +103,8 @@ pub async fn refresh(
         }
         (RefreshOutcome::Reused, _) => {
             tracing::warn!("a rotated refresh token was reused; its family is revoked");
-            Err(ApiError::unauthorized(
-                "refresh_reused",
+            Err(ApiError::new(
+                ErrorCode::RefreshReused,
                 "This refresh token was already used; sign in again.",
             ))
         }

@@ -9,6 +9,7 @@ use super::json;
 use crate::billing::webhooks::{self, WebhookError};
 use crate::billing::{events, signature, webhook_secret};
 use crate::db::write_transaction;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -29,12 +30,12 @@ pub async fn stripe(
         .and_then(|v| v.to_str().ok());
     signature::verify(header, &raw, secret, state.now()).map_err(|reason| {
         tracing::warn!(%reason, "rejected a Stripe webhook");
-        ApiError::bad_request(
-            "invalid_signature",
+        ApiError::new(
+            ErrorCode::InvalidSignature,
             "The Stripe-Signature header does not verify this body.",
         )
     })?;
-    let event = events::parse(&raw).map_err(|d| ApiError::bad_request("malformed_event", d))?;
+    let event = events::parse(&raw).map_err(|d| ApiError::new(ErrorCode::MalformedEvent, d))?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let now = state.now();
     let (id, kind) = (event.id.clone(), event.kind.clone());
@@ -64,7 +65,7 @@ async fn read_body(mut payload: web::Payload) -> ApiResult<web::BytesMut> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
-            ApiError::bad_request("bad_request", "The request body could not be read.")
+            ApiError::new(ErrorCode::BadRequest, "The request body could not be read.")
         })?;
         if body.len() + chunk.len() > MAX_EVENT_BYTES {
             return Err(json::payload_too_large());

@@ -8,6 +8,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::auth::tokens::AccessClaims;
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 use crate::state::AppState;
 
 /// The `Authorization: Bearer` credential, if any. A header that is present
@@ -52,7 +53,10 @@ impl FromRequest for MemberAuth {
 fn member_from_request(req: &HttpRequest) -> Result<MemberAuth, ApiError> {
     let state = app_state(req)?;
     let token = bearer(req)?.ok_or_else(|| {
-        ApiError::unauthorized("token_invalid", "This route needs a member access token.")
+        ApiError::new(
+            ErrorCode::TokenInvalid,
+            "This route needs a member access token.",
+        )
     })?;
     if token.starts_with("kiosk_") {
         return Err(ApiError::forbidden("API keys cannot call member routes."));

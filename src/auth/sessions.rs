@@ -13,6 +13,7 @@ use crate::db::sessions::{self, Session};
 use crate::db::{members, DbConnection};
 use crate::domain::ids::new_id;
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 pub struct NewSession {
     pub member_id: String,
@@ -82,7 +83,7 @@ pub fn refresh(
     ttl: Duration,
     grace: Duration,
 ) -> Result<RefreshOutcome, ApiError> {
-    let invalid = || ApiError::unauthorized("token_invalid", "The refresh token is not valid.");
+    let invalid = || ApiError::new(ErrorCode::TokenInvalid, "The refresh token is not valid.");
     if presented.is_empty() || presented.len() > 512 {
         return Err(invalid());
     }

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::db::plans::{self, Plan};
 use crate::db::{audit, billing as db};
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ pub async fn sync_plan(
     let (product_id, price_id) = match how {
         Sync::Link(price_id) => {
             let price = stripe.retrieve_price(&price_id).await?.ok_or_else(|| {
-                ApiError::unprocessable("unknown_stripe_price", "Stripe has no such price.")
+                ApiError::new(ErrorCode::UnknownStripePrice, "Stripe has no such price.")
                     .with_field("price_id")
             })?;
             check_matches(&plan, &currency, &price)?;
@@ -109,8 +110,8 @@ fn check_matches(plan: &Plan, currency: &str, price: &PriceInfo) -> ApiResult<()
         None
     };
     match problem {
-        Some(problem) => Err(ApiError::unprocessable(
-            "stripe_price_mismatch",
+        Some(problem) => Err(ApiError::new(
+            ErrorCode::StripePriceMismatch,
             format!("This price cannot back the plan: {problem}."),
         )
         .with_field("price_id")),

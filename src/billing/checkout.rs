@@ -7,6 +7,7 @@ use crate::db::members::{self, Member};
 use crate::db::plans::{self, Plan};
 use crate::db::{billing as db, DbConnection};
 use crate::domain::billing::{checkout_trial, CheckoutTrial, ReturnUrl};
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -79,8 +80,8 @@ fn standing(
     let price_id = match (&plan.stripe_price_id, plan.status.as_str()) {
         (Some(price), "active") => price.clone(),
         _ => {
-            return Err(ApiError::unprocessable(
-                "plan_not_purchasable",
+            return Err(ApiError::new(
+                ErrorCode::PlanNotPurchasable,
                 "This plan cannot be bought: it is archived or not linked to a Stripe price.",
             )
             .with_field("plan"))
@@ -145,8 +146,8 @@ pub async fn portal(
     let id = member_id.to_owned();
     let member = state.db.run(move |conn| active_member(conn, &id)).await?;
     let customer = member.stripe_customer_id.ok_or_else(|| {
-        ApiError::conflict(
-            "no_billing_account",
+        ApiError::new(
+            ErrorCode::NoBillingAccount,
             "This member has no Stripe customer yet; subscribe through checkout first.",
         )
     })?;

@@ -11,11 +11,11 @@ pub mod events;
 pub mod signature;
 pub mod webhooks;
 
-use actix_web::http::StatusCode;
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 use crate::state::AppState;
 
 pub use client::StripeApi;
@@ -34,8 +34,7 @@ pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<StripeApi>> {
 
 pub fn not_configured() -> ApiError {
     ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "billing_not_configured",
+        ErrorCode::BillingNotConfigured,
         "Billing is not configured on this server.",
     )
 }
@@ -59,14 +58,12 @@ impl From<client::StripeFailure> for ApiError {
     fn from(failure: client::StripeFailure) -> Self {
         let mut e = match failure {
             client::StripeFailure::Unavailable(_) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "billing_unavailable",
+                ErrorCode::BillingUnavailable,
                 "Stripe could not be reached; try again shortly.",
             )
             .with_retry_after(5),
             client::StripeFailure::Rejected { .. } => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "billing_rejected",
+                ErrorCode::BillingRejected,
                 "Stripe refused the request; see the server log.",
             ),
         };

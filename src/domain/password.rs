@@ -1,4 +1,5 @@
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 /// A password as a reader chose it: compared byte for byte (no trimming or
 /// normalising), at least 8 characters, and bounded so that hashing cost is.
@@ -10,15 +11,15 @@ impl Password {
 
     pub fn parse(raw: String) -> Result<Self, ApiError> {
         if raw.len() > Self::MAX_BYTES {
-            return Err(ApiError::unprocessable(
-                "password_too_long",
+            return Err(ApiError::new(
+                ErrorCode::PasswordTooLong,
                 format!("The password must be at most {} bytes.", Self::MAX_BYTES),
             )
             .with_field("password"));
         }
         if raw.chars().count() < Self::MIN_CHARS {
-            return Err(ApiError::unprocessable(
-                "weak_password",
+            return Err(ApiError::new(
+                ErrorCode::WeakPassword,
                 format!(
                     "The password must have at least {} characters.",
                     Self::MIN_CHARS
@@ -39,8 +40,8 @@ impl Password {
     /// short guess is answered like any wrong password.
     pub fn for_sign_in(raw: String) -> Result<Self, ApiError> {
         if raw.len() > Self::MAX_BYTES {
-            return Err(ApiError::unprocessable(
-                "password_too_long",
+            return Err(ApiError::new(
+                ErrorCode::PasswordTooLong,
                 format!("The password must be at most {} bytes.", Self::MAX_BYTES),
             )
             .with_field("password"));
@@ -76,12 +77,14 @@ mod tests {
             ("ééééééé", Some("weak_password")),
         ];
         for (raw, expected) in cases {
-            let got = Password::parse((*raw).to_owned()).err().map(|e| e.code);
+            let got = Password::parse((*raw).to_owned())
+                .err()
+                .map(|e| e.code.as_str());
             assert_eq!(got, *expected, "{raw:?}");
         }
         let huge = "x".repeat(Password::MAX_BYTES + 1);
         assert_eq!(
-            Password::parse(huge).err().map(|e| e.code),
+            Password::parse(huge).err().map(|e| e.code.as_str()),
             Some("password_too_long")
         );
     }

@@ -4,6 +4,7 @@ use crate::db::subscriptions::{self, Subscription};
 use crate::db::{plans, DbConnection};
 use crate::domain::lifecycle::{self, Cancel, EventKind, Resume};
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 use crate::state::AppState;
 
 use super::{active_member, events, grace, stripe_hooks};
@@ -101,8 +102,8 @@ async fn owned(state: &AppState, member_id: &str, id: &str) -> Result<Subscripti
 }
 
 fn not_resumable() -> ApiError {
-    ApiError::unprocessable(
-        "not_resumable",
+    ApiError::new(
+        ErrorCode::NotResumable,
         "This subscription has ended or is ending now; start a new one instead.",
     )
 }
@@ -118,8 +119,8 @@ fn save(conn: &mut DbConnection, sub: &Subscription, seen: &Subscription) -> Res
     if subscriptions::save_if_unchanged(conn, sub, seen)? {
         Ok(())
     } else {
-        Err(ApiError::conflict(
-            "concurrent_update",
+        Err(ApiError::new(
+            ErrorCode::ConcurrentUpdate,
             "The subscription changed meanwhile; read it again and retry.",
         ))
     }

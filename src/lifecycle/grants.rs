@@ -8,6 +8,7 @@ use crate::db::subscriptions::{self, Subscription};
 use crate::db::{audit, members, plans, DbConnection};
 use crate::domain::lifecycle::EventKind;
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 use super::events;
 
@@ -30,8 +31,8 @@ pub fn grant(
     let plan = plans::find_by_code(conn, plan_code)?
         .ok_or_else(|| ApiError::not_found("No such plan.").with_field("plan"))?;
     if plan.status != "active" {
-        return Err(ApiError::unprocessable(
-            "plan_archived",
+        return Err(ApiError::new(
+            ErrorCode::PlanArchived,
             "This plan is archived; grant an active plan.",
         )
         .with_field("plan"));
@@ -84,8 +85,8 @@ pub fn revoke(
     sub.canceled_at = Some(now.naive_utc());
     sub.updated_at = now.naive_utc();
     if !subscriptions::save_if_unchanged(conn, &sub, &seen)? {
-        return Err(ApiError::conflict(
-            "concurrent_update",
+        return Err(ApiError::new(
+            ErrorCode::ConcurrentUpdate,
             "The grant changed meanwhile; read it again and retry.",
         ));
     }

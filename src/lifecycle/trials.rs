@@ -11,6 +11,7 @@ use crate::domain::lifecycle::{
     blocks_card_less_trial, trial_length, EventKind, TrialRefusal, TrialTerms,
 };
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 use super::{active_member, events};
 
@@ -46,8 +47,8 @@ pub fn start(
     };
     trials::claim(conn, &claim).map_err(|e| {
         if is_unique_violation(&e) {
-            ApiError::conflict(
-                "trial_already_used",
+            ApiError::new(
+                ErrorCode::TrialAlreadyUsed,
                 "This member, or another member with the same mailbox, has already had a free trial.",
             )
         } else {
@@ -60,8 +61,8 @@ pub fn start(
         .iter()
         .any(|sub| blocks_card_less_trial(sub.state(), now))
     {
-        return Err(ApiError::conflict(
-            "already_subscribed",
+        return Err(ApiError::new(
+            ErrorCode::AlreadySubscribed,
             "A paid subscription of this member is running; the free trial can start once it has ended.",
         ));
     }
@@ -82,13 +83,13 @@ fn unknown_plan() -> ApiError {
 fn refusal(r: TrialRefusal) -> ApiError {
     match r {
         TrialRefusal::PlanUnavailable => unknown_plan(),
-        TrialRefusal::NoTrial => ApiError::unprocessable(
-            "trial_not_available",
+        TrialRefusal::NoTrial => ApiError::new(
+            ErrorCode::TrialNotAvailable,
             "This plan has no free trial; subscribe with POST /v1/me/checkout.",
         )
         .with_field("plan"),
-        TrialRefusal::CardRequired => ApiError::unprocessable(
-            "checkout_required",
+        TrialRefusal::CardRequired => ApiError::new(
+            ErrorCode::CheckoutRequired,
             "This plan's trial needs a card; start it with POST /v1/me/checkout.",
         )
         .with_field("plan"),

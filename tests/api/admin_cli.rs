@@ -93,7 +93,9 @@ async fn the_cli_revokes_only_admin_keys(backend: Backend) {
     let now = app.clock.now_utc();
 
     let outcome = app
-        .with_conn(move |conn| kiosk::auth::admin_keys::revoke(conn, &id, now).map_err(|e| e.code))
+        .with_conn(move |conn| {
+            kiosk::auth::admin_keys::revoke(conn, &id, now).map_err(|e| e.code.as_str())
+        })
         .await;
 
     assert_eq!(outcome.err(), Some("not_found"));

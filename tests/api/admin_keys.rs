@@ -16,7 +16,7 @@ async fn publisher_auth(app: &TestApp, key: &str) -> Result<PublisherAuth, Strin
         .to_http_request();
     PublisherAuth::from_request(&req, &mut actix_web::dev::Payload::None)
         .await
-        .map_err(|e| e.code.to_owned())
+        .map_err(|e| e.code.as_str().to_owned())
 }
 
 async fn create_key(app: &TestApp, admin: &str, slug: &str) -> Value {

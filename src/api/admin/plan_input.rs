@@ -13,6 +13,7 @@ use crate::domain::plan_terms::{Interval, PlanScope, StripePriceId, TrialDays};
 use crate::domain::slug::PlanCode;
 use crate::domain::text::{Description, Name};
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 /// `POST /v1/admin/plans`.
 #[derive(Debug, Deserialize)]
@@ -226,8 +227,8 @@ fn resolve(
         .iter()
         .find(|slug| !found.iter().any(|p| p.slug == **slug))
     {
-        return Err(ApiError::unprocessable(
-            "unknown_publisher",
+        return Err(ApiError::new(
+            ErrorCode::UnknownPublisher,
             format!("No publisher has the slug {missing:?}."),
         )
         .with_field("publishers"));

@@ -11,6 +11,7 @@ use crate::auth::api_keys::AdminAuth;
 use crate::db::plans::{self, Plan};
 use crate::db::{is_unique_violation, subscriptions, DbConnection};
 use crate::domain::slug::PlanCode;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -79,7 +80,7 @@ pub async fn create(
             let next = patch.apply(conn, &blank, now)?;
             plans::insert(conn, &next.plan, &[]).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("code_taken", "A plan with this code exists.")
+                    ApiError::new(ErrorCode::CodeTaken, "A plan with this code exists.")
                         .with_field("code")
                 } else {
                     e.into()
@@ -231,8 +232,8 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let (code, now) = (code.into_inner(), state.now());
     let in_use = || {
-        ApiError::conflict(
-            "plan_in_use",
+        ApiError::new(
+            ErrorCode::PlanInUse,
             "Subscriptions use this plan; archive it instead.",
         )
     };

@@ -9,6 +9,7 @@ use crate::auth::api_keys::AdminAuth;
 use crate::db::publishers::{self, Publisher};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::domain::slug::Slug;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -42,7 +43,7 @@ pub async fn create(
         .write(move |conn| {
             publishers::insert(conn, &publisher).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("slug_taken", "A publisher with this slug exists.")
+                    ApiError::new(ErrorCode::SlugTaken, "A publisher with this slug exists.")
                         .with_field("slug")
                 } else {
                     e.into()
