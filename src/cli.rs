@@ -66,6 +66,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("migrations applied");
         }
         Command::AdminKey { action } => {
+            existing_database(&settings)?;
             let db = open_database(&settings).await?;
             let out = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
                 let mut conn = db.pool.get()?;
@@ -77,6 +78,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::SigningKey {
             action: SigningKeyAction::Rotate,
         } => {
+            existing_database(&settings)?;
             let db = open_database(&settings).await?;
             let kid = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
                 let mut conn = db.pool.get()?;
@@ -87,6 +89,27 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Commands other than `serve` and `migrate` work on the database a server
+/// uses: a SQLite file that is not there is an error naming where it was
+/// looked for, never a fresh database whose keys no server knows.
+fn existing_database(settings: &Settings) -> anyhow::Result<()> {
+    let target = crate::db::DbTarget::parse(&settings.database_url)?;
+    let Some(path) = target.sqlite_path() else {
+        return Ok(());
+    };
+    let file = std::path::Path::new(path);
+    if path == ":memory:" || file.exists() {
+        return Ok(());
+    }
+    let shown = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    anyhow::bail!(
+        "no Kiosk database at {}: run this command in the folder the server runs in, \
+         or point KIOSK_DATABASE_URL (or the config file's database_url) at the server's \
+         database, e.g. KIOSK_DATABASE_URL=sqlite:///srv/kiosk/kiosk.db",
+        shown.display()
+    )
 }
 
 /// Runs an `admin-key` subcommand and answers what to print on stdout; a

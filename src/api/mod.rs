@@ -78,7 +78,7 @@ pub fn routes() -> Vec<RouteDef> {
             "/v1/admin/members/{id}/grants/{subscription_id}",
             grants::revoke
         ),
-        // Public catalogue and admin API (issue 3).
+        // Public catalogue and admin API.
         route!(GET, "/v1/plans", plans::list),
         route!(POST, "/v1/admin/publishers", admin::publishers::create),
         route!(GET, "/v1/admin/publishers", admin::publishers::list),

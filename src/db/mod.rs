@@ -87,6 +87,11 @@ impl DbTarget {
         })
     }
 
+    /// The SQLite file this URL names (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<&str> {
+        (self.backend == Backend::Sqlite).then_some(self.url.as_str())
+    }
+
     fn connect(&self, statement_timeout: Duration) -> ConnectionResult<DbConnection> {
         match self.backend {
             Backend::Postgres => {

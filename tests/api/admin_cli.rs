@@ -21,6 +21,36 @@ fn kiosk(database_url: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Outside the server's folder, a command finds no database: it says where
+/// it looked and creates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_refuse_to_create_a_new_database() {
+    let database = tokio::task::spawn_blocking(|| TestDatabase::create(Backend::Sqlite))
+        .await
+        .expect("database");
+    let path = database.url.trim_start_matches("sqlite://").to_owned();
+    let url = database.url.clone();
+
+    let (created, rotated) = tokio::task::spawn_blocking(move || {
+        (
+            kiosk(&url, &["admin-key", "create", "--name", "ops"]),
+            kiosk(&url, &["signing-key", "rotate"]),
+        )
+    })
+    .await
+    .expect("cli");
+
+    for (ok, _, stderr) in [created, rotated] {
+        assert!(!ok, "a command made a database");
+        assert!(
+            stderr.contains(&path),
+            "names the path it looked for: {stderr}"
+        );
+        assert!(stderr.contains("KIOSK_DATABASE_URL"), "{stderr}");
+    }
+    assert!(!std::path::Path::new(&path).exists(), "nothing was created");
+}
+
 async fn the_cli_creates_lists_and_revokes_admin_keys(backend: Backend) {
     let database = tokio::task::spawn_blocking(move || TestDatabase::create(backend))
         .await
@@ -28,6 +58,8 @@ async fn the_cli_creates_lists_and_revokes_admin_keys(backend: Backend) {
     let url = database.url.clone();
 
     let (created, stdout) = tokio::task::spawn_blocking(move || {
+        let (ok, _, stderr) = kiosk(&url, &["migrate"]);
+        assert!(ok, "migrate failed: {stderr}");
         let (ok, stdout, stderr) = kiosk(&url, &["admin-key", "create", "--name", "ops"]);
         assert!(ok, "create failed: {stderr}");
         let key = stdout.lines().next().expect("a line").to_owned();
