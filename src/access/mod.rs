@@ -38,7 +38,15 @@ pub async fn article_access(
                 .db
                 .run(move |conn| Ok(articles::access_of(conn, &publisher_id, &id)?))
                 .await?;
-            let level = stored.and_then(|raw| AccessLevel::parse(&raw, "access").ok());
+            // A stored level Kiosk cannot read is logged and answered as
+            // premium: an unreadable rule closes the article, never opens it.
+            let level = stored.map(|raw| {
+                AccessLevel::parse(&raw, "access").unwrap_or_else(|_| {
+                    tracing::warn!(article = %article_id.as_str(), stored = %raw,
+                        "unreadable article access level; answering premium");
+                    AccessLevel::Premium
+                })
+            });
             state.caches.articles.insert_if_current(key, level, epoch);
             level
         }

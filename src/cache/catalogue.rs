@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::domain::access::AccessLevel;
 use crate::domain::decision::OfferPlans;
 use crate::domain::meter::MeterPeriod;
+use crate::domain::offers::{self, Candidate};
 
 #[derive(Debug)]
 pub struct PublisherInfo {
@@ -68,6 +69,36 @@ pub struct Catalogue {
     plans: HashMap<String, PlanInfo>,
 }
 
+/// A publisher's stored default access. A value Kiosk cannot read (written
+/// by hand, say) is logged and taken as `premium`: an unreadable rule
+/// closes the paywall, never opens it.
+fn stored_default_access(p: &Publisher) -> AccessLevel {
+    AccessLevel::parse(&p.default_access, "default_access").unwrap_or_else(|_| {
+        tracing::warn!(publisher = %p.slug, stored = %p.default_access,
+            "unreadable default access; answering premium");
+        AccessLevel::Premium
+    })
+}
+
+/// A publisher's stored meter period. One Kiosk cannot read is logged and
+/// taken as a month, the period every publisher starts with.
+fn stored_period(p: &Publisher) -> MeterPeriod {
+    MeterPeriod::from_stored(&p.meter_period).unwrap_or_else(|| {
+        tracing::warn!(publisher = %p.slug, stored = %p.meter_period,
+            "unreadable meter period; counting by month");
+        MeterPeriod::Month
+    })
+}
+
+/// A publisher's stored CORS origins. An unreadable list is logged and
+/// taken as empty: no origin is allowed until an admin sets it again.
+fn stored_origins(p: &Publisher) -> Vec<String> {
+    serde_json::from_str(&p.allowed_origins).unwrap_or_else(|e| {
+        tracing::warn!(publisher = %p.slug, error = %e, "unreadable allowed origins; allowing none");
+        Vec::new()
+    })
+}
+
 impl Catalogue {
     pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
         let all_plans = plans::list_all(conn)?;
@@ -95,39 +126,38 @@ impl Catalogue {
                 (p.id.clone(), info)
             })
             .collect();
-        // Offer order: all-publisher plans first, then the cheapest, then by code.
-        let mut offerable: Vec<&Plan> = all_plans.iter().filter(|p| p.status == "active").collect();
-        offerable.sort_by(|a, b| {
-            (!a.all_publishers, a.price, &a.code).cmp(&(!b.all_publishers, b.price, &b.code))
-        });
         let mut catalogue = Self {
             plans: plan_infos,
             ..Self::default()
         };
         for p in publishers {
-            let covering = offerable.iter().filter(|plan| {
-                catalogue
-                    .plans
-                    .get(&plan.id)
-                    .is_some_and(|i| i.covers(&p.id))
-            });
-            let trial_offer = covering
-                .clone()
-                .find(|plan| plan.trial_days > 0 && !plan.trial_requires_card)
-                .map(|plan| (plan.code.clone(), plan.trial_days));
-            let subscribe_offer = covering.clone().next().map(|plan| plan.code.clone());
+            let covering: Vec<Candidate<'_>> = all_plans
+                .iter()
+                .filter(|plan| {
+                    catalogue
+                        .plans
+                        .get(&plan.id)
+                        .is_some_and(|i| i.covers(&p.id))
+                })
+                .map(|plan| Candidate {
+                    code: &plan.code,
+                    active: plan.status == "active",
+                    all_publishers: plan.all_publishers,
+                    price: plan.price,
+                    trial_days: plan.trial_days,
+                    trial_requires_card: plan.trial_requires_card,
+                })
+                .collect();
+            let offers = offers::choose(&covering);
             let info = Arc::new(PublisherInfo {
-                default_access: AccessLevel::ALL
-                    .into_iter()
-                    .find(|a| a.as_str() == p.default_access)
-                    .unwrap_or(AccessLevel::Premium),
+                default_access: stored_default_access(&p),
                 meter_limit_anonymous: p.meter_limit_anonymous,
                 meter_limit_registered: p.meter_limit_registered,
-                meter_period: MeterPeriod::from_stored(&p.meter_period),
-                allowed_origins: serde_json::from_str(&p.allowed_origins).unwrap_or_default(),
+                meter_period: stored_period(&p),
+                allowed_origins: stored_origins(&p),
                 registered_articles_only: p.registered_articles_only,
-                trial_offer,
-                subscribe_offer,
+                trial_offer: offers.trial,
+                subscribe_offer: offers.subscribe,
                 id: p.id,
                 slug: p.slug,
             });

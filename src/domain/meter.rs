@@ -39,11 +39,13 @@ impl MeterPeriod {
 
     /// Reads a stored period; anything unknown counts as a month, the
     /// default, so a bad row never opens the meter wide.
-    pub fn from_stored(raw: &str) -> Self {
+    /// A stored period, `None` when Kiosk cannot read it.
+    pub fn from_stored(raw: &str) -> Option<Self> {
         match raw {
-            "week" => Self::Week,
-            "day" => Self::Day,
-            _ => Self::Month,
+            "month" => Some(Self::Month),
+            "week" => Some(Self::Week),
+            "day" => Some(Self::Day),
+            _ => None,
         }
     }
 
@@ -90,7 +92,7 @@ mod tests {
         for p in ["month", "week", "day"] {
             let period = MeterPeriod::parse(p).expect("valid");
             assert_eq!(period.as_str(), p);
-            assert_eq!(MeterPeriod::from_stored(period.as_str()), period);
+            assert_eq!(MeterPeriod::from_stored(period.as_str()), Some(period));
         }
         assert!(MeterPeriod::parse("year").is_err());
         assert!(MeterPeriod::parse("Month").is_err());
@@ -159,7 +161,7 @@ mod tests {
 
     #[test]
     fn unknown_stored_period_is_a_month() {
-        assert_eq!(MeterPeriod::from_stored("fortnight"), MeterPeriod::Month);
-        assert_eq!(MeterPeriod::from_stored("week"), MeterPeriod::Week);
+        assert_eq!(MeterPeriod::from_stored("fortnight"), None);
+        assert_eq!(MeterPeriod::from_stored("week"), Some(MeterPeriod::Week));
     }
 }

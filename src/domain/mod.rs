@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod member_entitlements;
 pub mod meter;
 pub mod money;
+pub mod offers;
 pub mod password;
 pub mod plan_terms;
 pub mod publisher_rules;

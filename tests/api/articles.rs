@@ -293,7 +293,59 @@ async fn stored_access(pw: &Paywall, id: &str) -> String {
         .await
 }
 
+/// Stored values Kiosk cannot read close the paywall, never open it: an
+/// unreadable article level answers premium (not the publisher's `free`
+/// default), an unreadable default access answers premium too.
+async fn unreadable_stored_levels_answer_premium(backend: Backend) {
+    use diesel::prelude::*;
+    use kiosk::db::schema::{articles, publishers};
+    let pw = paywall(backend).await;
+    pw.put_article("garbled", "free").await;
+    let id = pw.publisher_id.clone();
+    pw.app
+        .with_conn(move |conn| {
+            diesel::update(publishers::table.find(&id))
+                .set(publishers::default_access.eq("free"))
+                .execute(conn)
+                .expect("publisher");
+            diesel::update(articles::table.filter(articles::external_id.eq("garbled")))
+                .set(articles::access.eq("fre e"))
+                .execute(conn)
+                .expect("article")
+        })
+        .await;
+    pw.app.state.catalogue_changed().await;
+    pw.app
+        .state
+        .article_changed(&pw.publisher_id, "garbled")
+        .await;
+
+    let garbled = pw.check(json!({ "article_id": "garbled" })).await;
+    let unknown = pw.check(json!({ "article_id": "never-registered" })).await;
+
+    assert_eq!(garbled["access"], "premium");
+    assert_eq!(garbled["allowed"], false);
+    assert_eq!(
+        unknown["access"], "free",
+        "the readable default still applies"
+    );
+
+    let id = pw.publisher_id.clone();
+    pw.app
+        .with_conn(move |conn| {
+            diesel::update(publishers::table.find(&id))
+                .set(publishers::default_access.eq("gratis"))
+                .execute(conn)
+                .expect("publisher")
+        })
+        .await;
+    pw.app.state.catalogue_changed().await;
+    let unknown = pw.check(json!({ "article_id": "never-registered" })).await;
+    assert_eq!(unknown["access"], "premium");
+}
+
 both_backends!(
+    unreadable_stored_levels_answer_premium,
     the_cache_agrees_with_the_database_after_racing_writes,
     put_creates_then_updates_and_get_shows_it,
     delete_answers_204_then_404,
