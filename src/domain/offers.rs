@@ -60,7 +60,14 @@ mod tests {
             active: false,
             ..plan("archived", true, 1, 14, false)
         };
-        let rows: &[(&str, Vec<Candidate<'_>>, Option<(&str, i32)>, Option<&str>)] = &[
+        // (case, plans covering the publisher, trial offered, plan to subscribe to)
+        type Row<'a> = (
+            &'a str,
+            Vec<Candidate<'a>>,
+            Option<(&'a str, i32)>,
+            Option<&'a str>,
+        );
+        let rows: &[Row<'_>] = &[
             ("nothing covers the publisher", vec![], None, None),
             (
                 "archived plans are never offered",
