@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 
 //! Requests with an admin key, and fixtures made through the admin API.
 

@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 
 //! A local stand-in for Stripe: it answers the calls Kiosk makes, honours
 //! idempotency keys the way Stripe does (same key, same answer), and
