@@ -1,4 +1,3 @@
-
 //! Requests with an admin key, and fixtures made through the admin API.
 
 use serde_json::{json, Value};

@@ -1,4 +1,3 @@
-
 //! Helpers for the billing tests: requests, fixtures, webhook signing and
 //! event builders, direct reads of billing rows.
 

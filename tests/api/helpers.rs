@@ -1,4 +1,3 @@
-
 //! Test harness: the real server on port 0 with a fresh database per test,
 //! on SQLite or PostgreSQL, with a clock the test can move.
 

@@ -1,4 +1,3 @@
-
 //! A local stand-in for Stripe: it answers the calls Kiosk makes, honours
 //! idempotency keys the way Stripe does (same key, same answer), and
 //! records every request.
