@@ -11,7 +11,7 @@ pub use crate::error_code::ErrorCode;
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {detail}")]
 pub struct ApiError {
-    pub status: StatusCode,
+    /// What went wrong; it carries the HTTP status too.
     pub code: ErrorCode,
     pub detail: String,
     /// Seconds the caller should wait before trying again (429, 503).
@@ -44,7 +44,6 @@ impl ApiError {
     /// An error with this code (and so its status).
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status: code.status(),
             code,
             detail: detail.into(),
             retry_after: None,
@@ -125,7 +124,7 @@ impl ApiError {
 
     /// A 500: something other than the database's absence went wrong.
     pub fn is_server_fault(&self) -> bool {
-        self.status == StatusCode::INTERNAL_SERVER_ERROR
+        self.code.status() == StatusCode::INTERNAL_SERVER_ERROR
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
@@ -135,7 +134,7 @@ impl ApiError {
     }
 
     pub fn title(&self) -> &'static str {
-        self.status.canonical_reason().unwrap_or("Error")
+        self.code.status().canonical_reason().unwrap_or("Error")
     }
 }
 
@@ -182,13 +181,13 @@ fn is_transient(message: &str) -> bool {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.code.status()
     }
 
     fn error_response(&self) -> HttpResponse {
         if let Some(what) = self.shed {
             shedding::count(what);
-        } else if self.status.is_server_error() {
+        } else if self.code.status().is_server_error() {
             match &self.cause {
                 Some(cause) => {
                     tracing::error!(code = self.code.as_str(), error = ?cause, "request failed")
@@ -199,12 +198,12 @@ impl ResponseError for ApiError {
         let problem = Problem {
             kind: "about:blank",
             title: self.title(),
-            status: self.status.as_u16(),
+            status: self.code.status().as_u16(),
             detail: &self.detail,
             code: self.code.as_str(),
             field: self.field,
         };
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.code.status());
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         if let Some(seconds) = self.retry_after {
@@ -273,7 +272,9 @@ mod tests {
     }
 
     fn status_of(kind: DatabaseErrorKind, message: &'static str) -> StatusCode {
-        ApiError::from(Error::DatabaseError(kind, Box::new(Message(message)))).status
+        ApiError::from(Error::DatabaseError(kind, Box::new(Message(message))))
+            .code
+            .status()
     }
 
     #[test]

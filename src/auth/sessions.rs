@@ -109,7 +109,7 @@ pub fn refresh(
                 // A concurrent refresh (two tabs, a retried request) gets the
                 // successor already issued, so the family keeps one chain.
                 return Ok(RefreshOutcome::Rotated(NewSession {
-                    refresh_token: successor_token(presented, &successor_id),
+                    refresh_token: successor_token(presented, &successor_id)?,
                     member_id: session.member_id,
                     family_id: session.family_id,
                     session_id: successor_id,
@@ -120,7 +120,7 @@ pub fn refresh(
         }
         _ => {
             let successor_id = new_id("ses");
-            let refresh_token = successor_token(presented, &successor_id);
+            let refresh_token = successor_token(presented, &successor_id)?;
             let next = issue(
                 conn,
                 &session.member_id,
@@ -138,12 +138,12 @@ pub fn refresh(
 /// The token that succeeds `presented`: derived from it (which only its
 /// holder knows; Kiosk keeps hashes) and the successor's row id, so every
 /// refresh of one token within the grace answers the same successor.
-fn successor_token(presented: &str, successor_id: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(presented.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+fn successor_token(presented: &str, successor_id: &str) -> Result<String, ApiError> {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(presented.as_bytes()).map_err(ApiError::internal)?;
     mac.update(b"kiosk refresh successor\0");
     mac.update(successor_id.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }
 
 /// Revokes one family (sign-out), under the member's lock.

@@ -90,34 +90,21 @@ pub struct CheckClaims {
     pub nbf: Option<i64>,
 }
 
-/// The time claims every verified token is checked on against Kiosk's clock.
+/// The time claims every verified token is checked on against Kiosk's
+/// clock: (`iat`, `exp`, `nbf`).
 trait TimeClaims {
-    fn iat(&self) -> i64;
-    fn exp(&self) -> i64;
-    fn nbf(&self) -> Option<i64>;
+    fn times(&self) -> (i64, i64, Option<i64>);
 }
 
 impl TimeClaims for AccessClaims {
-    fn iat(&self) -> i64 {
-        self.iat
-    }
-    fn exp(&self) -> i64 {
-        self.exp
-    }
-    fn nbf(&self) -> Option<i64> {
-        self.nbf
+    fn times(&self) -> (i64, i64, Option<i64>) {
+        (self.iat, self.exp, self.nbf)
     }
 }
 
 impl TimeClaims for CheckClaims {
-    fn iat(&self) -> i64 {
-        self.iat
-    }
-    fn exp(&self) -> i64 {
-        self.exp
-    }
-    fn nbf(&self) -> Option<i64> {
-        self.nbf
+    fn times(&self) -> (i64, i64, Option<i64>) {
+        (self.iat, self.exp, self.nbf)
     }
 }
 
@@ -278,11 +265,12 @@ impl KeyStore {
             .map_err(|_| ApiError::token_invalid())?
             .claims;
         let now = now.timestamp();
-        if claims.exp() <= now {
+        let (iat, exp, nbf) = claims.times();
+        if exp <= now {
             return Err(ApiError::token_expired());
         }
         let ahead = |t: i64| t > now + CLOCK_LEEWAY_SECS;
-        if ahead(claims.iat()) || claims.nbf().is_some_and(ahead) {
+        if ahead(iat) || nbf.is_some_and(ahead) {
             return Err(ApiError::token_invalid());
         }
         Ok(claims)

@@ -87,7 +87,7 @@ fn standing(
             .with_field("plan"))
         }
     };
-    let trial_used = db::trial_used(conn, member_id)?;
+    let trial_used = crate::db::trials::has_used(conn, member_id)?;
     let running_end = db::running_trial(conn, member_id, now.naive_utc())?
         .and_then(|t| t.trial_ends_at)
         .map(|t| t.and_utc());

@@ -66,11 +66,6 @@ pub fn set_plan_stripe_ids(
         .execute(conn)
 }
 
-/// Whether the member ever started a trial.
-pub fn trial_used(conn: &mut DbConnection, member_id: &str) -> QueryResult<bool> {
-    super::trials::has_used(conn, member_id)
-}
-
 /// The member's card-less trial that is still running, if any.
 pub fn running_trial(
     conn: &mut DbConnection,

@@ -49,16 +49,19 @@ async fn limits_reset_after_the_window(backend: Backend) {
     assert_eq!(later.status(), 200);
 }
 
+/// `times` sign-ins with a wrong password, each answered 401.
+async fn fail_sign_ins(app: &crate::helpers::TestApp, email: &str, times: usize) {
+    for _ in 0..times {
+        let failed = app.sign_in_response(email, "wrong password").await;
+        assert_eq!(failed.status(), 401);
+    }
+}
+
 async fn a_locked_account_answers_like_a_wrong_password(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.lockout_failures = 3).await;
     app.sign_up("reader@example.com", "correct horse battery")
         .await;
-    for _ in 0..3 {
-        let failed = app
-            .sign_in_response("reader@example.com", "wrong password")
-            .await;
-        assert_eq!(failed.status(), 401);
-    }
+    fail_sign_ins(&app, "reader@example.com", 3).await;
     let wrong: serde_json::Value = app
         .sign_in_response("reader@example.com", "wrong password")
         .await
@@ -94,12 +97,7 @@ async fn a_flood_of_unknown_emails_does_not_lift_a_lockout(backend: Backend) {
     .await;
     app.sign_up("reader@example.com", "correct horse battery")
         .await;
-    for _ in 0..3 {
-        let failed = app
-            .sign_in_response("reader@example.com", "wrong password")
-            .await;
-        assert_eq!(failed.status(), 401);
-    }
+    fail_sign_ins(&app, "reader@example.com", 3).await;
 
     for i in 0..60 {
         let flood = app

@@ -296,6 +296,16 @@ impl TestApp {
         .await
     }
 
+    /// `DELETE /v1/sessions/current` with `token` as the Bearer credential.
+    pub async fn sign_out_response(&self, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url("/v1/sessions/current"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sign-out")
+    }
+
     pub async fn refresh(&self, refresh_token: &str) -> Tokens {
         let response = self.refresh_response(refresh_token).await;
         assert_eq!(response.status(), 200, "refresh failed");

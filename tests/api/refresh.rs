@@ -129,14 +129,7 @@ async fn parallel_refreshes_answer_one_successor(backend: Backend) {
 }
 
 async fn sign_out(app: &TestApp, access_token: &str) -> u16 {
-    app.client
-        .delete(app.url("/v1/sessions/current"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .expect("sign-out")
-        .status()
-        .as_u16()
+    app.sign_out_response(access_token).await.status().as_u16()
 }
 
 /// Refresh tokens answered by the calls in `answers`, with the one that was

@@ -110,13 +110,7 @@ async fn sign_out_revokes_only_its_own_family(backend: Backend) {
     let phone = app.sign_up("reader@example.com", PASSWORD).await;
     let laptop = app.sign_in("reader@example.com", PASSWORD).await;
 
-    let signed_out = app
-        .client
-        .delete(app.url("/v1/sessions/current"))
-        .bearer_auth(&phone.access_token)
-        .send()
-        .await
-        .expect("request");
+    let signed_out = app.sign_out_response(&phone.access_token).await;
     let phone_refresh = app.refresh_response(&phone.refresh_token).await;
     let laptop_refresh = app.refresh_response(&laptop.refresh_token).await;
 

@@ -42,14 +42,7 @@ async fn a_check_token_opens_checks_at_its_publisher_only(backend: Backend) {
         &json!({}),
     )
     .await;
-    let sign_out = pw
-        .app
-        .client
-        .delete(pw.app.url("/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("sign-out");
+    let sign_out = pw.app.sign_out_response(&token).await;
     let elsewhere = post_bearer(
         &pw.app,
         "/v1/access/check",
