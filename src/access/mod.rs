@@ -134,20 +134,15 @@ pub async fn check(
                         .await?
                 }
             };
-            let (used, already_read) = match recorded {
-                Recorded::AlreadyRead { used } => (used, true),
-                Recorded::Counted { used } | Recorded::Exhausted { used } => (used, false),
-            };
             if let (Recorded::Counted { .. }, Some((limiter, address))) = (recorded, limiter) {
                 // Over the limit is fine here: the next new read is refused.
                 let _ = limiter.hit(address, state.now());
             }
-            meter = Some(MeterState {
-                used,
+            meter = Some(MeterState::recorded(
+                recorded,
                 limit,
-                already_read,
-                resets_at: publisher.meter_period.resets_at(state.now()),
-            });
+                publisher.meter_period.resets_at(state.now()),
+            ));
         }
     }
     let eligible = trial_eligible(state, reader);
@@ -197,13 +192,13 @@ pub async fn preview(
         .iter()
         .zip(levels)
         .map(|(id, access)| {
-            let meter = Some(MeterState {
-                used: seen.0,
+            let meter = Some(MeterState::preview(
+                seen.0,
                 limit,
-                already_read: seen.1.contains(id.as_str()),
+                seen.1.contains(id.as_str()),
                 resets_at,
-            });
-            let mut view = build(
+            ));
+            build(
                 publisher,
                 id,
                 reader,
@@ -211,13 +206,7 @@ pub async fn preview(
                 covered.clone(),
                 meter,
                 eligible,
-            );
-            if let Some(m) = view.meter.as_mut() {
-                // A preview counts nothing: show the meter as it stands.
-                m.used = seen.0;
-                m.remaining = (limit - seen.0).max(0);
-            }
-            view
+            )
         })
         .collect())
 }
@@ -240,18 +229,11 @@ fn build(
         offers: publisher.offers(),
     });
     let shows_meter = needs_meter(access, reader.kind, covered.is_some());
-    let meter = meter.filter(|_| shows_meter).map(|m| {
-        let used = if decision.records_read {
-            m.used + 1
-        } else {
-            m.used
-        };
-        MeterView {
-            used,
-            limit: m.limit,
-            remaining: (m.limit - used).max(0),
-            resets_at: m.resets_at,
-        }
+    let meter = meter.filter(|_| shows_meter).map(|m| MeterView {
+        used: m.used_after(),
+        limit: m.limit,
+        remaining: m.remaining_after(),
+        resets_at: m.resets_at,
     });
     DecisionView {
         allowed: decision.allowed,

@@ -19,16 +19,7 @@ pub struct MeterKey {
     pub period: String,
 }
 
-/// What recording a read did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
-    /// Read before this period: nothing counted. `used` is the count.
-    AlreadyRead { used: i32 },
-    /// A new read, counted; `used` is the count before it.
-    Counted { used: i32 },
-    /// The meter was full: nothing recorded. `used` is the count.
-    Exhausted { used: i32 },
-}
+pub use crate::domain::meter::Recorded;
 
 /// Records a read of `article_id`. Must run inside one write transaction
 /// (`Db::write`): the read's insert, the counter's guarded increment and,

@@ -6,14 +6,13 @@
 //! answered exactly as `meters::record` would answer it one at a time, in
 //! batch order.
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use chrono::NaiveDateTime;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Integer, Text, Timestamp};
+use diesel::sql_types::{Array, Integer, Text, Timestamp};
 
 use super::meters::{self, MeterKey, Recorded};
 use super::prepared::Prepared;
@@ -27,13 +26,12 @@ pub struct Read<'a> {
     pub now: NaiveDateTime,
 }
 
-/// The function's answer, one element per read, in order: whether the call
-/// inserted the read's row, and its meter's count with the call's new
-/// reads added.
+/// The function's answer, one element per read, in order: what recording
+/// it did and the meter's count before it.
 #[derive(QueryableByName)]
-struct Added {
-    #[diesel(sql_type = Array<Bool>)]
-    inserted: Vec<bool>,
+struct Answered {
+    #[diesel(sql_type = Array<Text>)]
+    outcomes: Vec<String>,
     #[diesel(sql_type = Array<Integer>)]
     useds: Vec<i32>,
 }
@@ -84,10 +82,8 @@ fn same_limit_runs(reads: &[Read<'_>]) -> Vec<Range<usize>> {
     runs
 }
 
-/// One call of `kiosk_add_reads` (see its migration), which inserts the
-/// reads, adds each meter's new reads to its counter and takes back what a
-/// full meter refuses, all on the server; the outcomes follow from its
-/// answer.
+/// One call of `kiosk_add_reads` (see its migration), which records the
+/// reads and answers each one's outcome, all on the server.
 fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<Recorded>> {
     let n = reads.len();
     let publishers: Vec<&str> = reads.iter().map(|r| r.key.publisher_id.as_str()).collect();
@@ -96,8 +92,8 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
     let articles: Vec<&str> = reads.iter().map(|r| r.article_id).collect();
     let times: Vec<_> = reads.iter().map(|r| r.now).collect();
     let limits: Vec<_> = reads.iter().map(|r| r.limit).collect();
-    let added: Added = Prepared(
-        diesel::sql_query("SELECT inserted, useds FROM kiosk_add_reads($1, $2, $3, $4, $5, $6)")
+    let answered: Answered = Prepared(
+        diesel::sql_query("SELECT outcomes, useds FROM kiosk_add_reads($1, $2, $3, $4, $5, $6)")
             .bind::<Array<Text>, _>(&publishers)
             .bind::<Array<Text>, _>(&subjects)
             .bind::<Array<Text>, _>(&periods)
@@ -106,76 +102,29 @@ fn count_reads(conn: &mut PgConnection, reads: &[Read<'_>]) -> QueryResult<Vec<R
             .bind::<Array<Integer>, _>(&limits),
     )
     .get_result(conn)?;
-    if added.inserted.len() != n || added.useds.len() != n {
-        return Err(diesel::result::Error::DeserializationError(
-            format!(
-                "kiosk_add_reads answered {} of {n} reads",
-                added.inserted.len()
-            )
-            .into(),
-        ));
+    if answered.outcomes.len() != n || answered.useds.len() != n {
+        return Err(unreadable(format!(
+            "kiosk_add_reads answered {} of {n} reads",
+            answered.outcomes.len()
+        )));
     }
-    let counts = counts_before(reads, &added.inserted, &added.useds);
-    Ok(outcomes(reads, &added.inserted, counts))
-}
-
-/// Each meter's count before the batch: its count with the batch's new
-/// reads added (`useds`, per read), less its new reads (the distinct
-/// articles the batch inserted for it).
-fn counts_before<'a>(
-    reads: &[Read<'a>],
-    inserted: &[bool],
-    useds: &[i32],
-) -> HashMap<&'a MeterKey, i32> {
-    let mut counts = HashMap::new();
-    let mut new_reads = HashSet::new();
-    for ((read, &inserted), &used) in reads.iter().zip(inserted).zip(useds) {
-        let count = counts.entry(read.key).or_insert(used);
-        if inserted && new_reads.insert((read.key, read.article_id)) {
-            *count -= 1;
-        }
-    }
-    counts
-}
-
-/// Each read's outcome, in order, from what the batch did, as the reads one
-/// at a time would have it: walking the batch, the first occurrence of a
-/// read the batch inserted is counted while its meter has room and refused
-/// once it is full (the function removed those); a later occurrence
-/// answers as the first did; a read not inserted is a re-read. `counts`
-/// holds each meter's count before the batch.
-fn outcomes<'a>(
-    reads: &[Read<'a>],
-    inserted: &[bool],
-    mut counts: HashMap<&'a MeterKey, i32>,
-) -> Vec<Recorded> {
-    // Whether each new read was counted the first time it came.
-    let mut first: HashMap<(&MeterKey, &str), bool> = HashMap::new();
-    reads
+    answered
+        .outcomes
         .iter()
-        .zip(inserted)
-        .map(|(read, &inserted)| {
-            let count = counts.entry(read.key).or_insert(0);
-            let used = *count;
-            if !inserted {
-                return Recorded::AlreadyRead { used };
-            }
-            match first.entry((read.key, read.article_id)) {
-                Entry::Occupied(counted) if *counted.get() => Recorded::AlreadyRead { used },
-                Entry::Occupied(_) => Recorded::Exhausted { used },
-                Entry::Vacant(slot) => {
-                    let counted = read.limit > 0 && used < read.limit;
-                    slot.insert(counted);
-                    if counted {
-                        *count += 1;
-                        Recorded::Counted { used }
-                    } else {
-                        Recorded::Exhausted { used }
-                    }
-                }
-            }
+        .zip(answered.useds)
+        .map(|(outcome, used)| match outcome.as_str() {
+            "read" => Ok(Recorded::AlreadyRead { used }),
+            "counted" => Ok(Recorded::Counted { used }),
+            "exhausted" => Ok(Recorded::Exhausted { used }),
+            other => Err(unreadable(format!(
+                "kiosk_add_reads answered an unknown outcome {other:?}"
+            ))),
         })
         .collect()
+}
+
+fn unreadable(message: String) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(message.into())
 }
 
 #[cfg(test)]
@@ -212,53 +161,5 @@ mod tests {
         ];
         assert_eq!(same_limit_runs(&reads), [0..3, 3..5, 5..6]);
         assert_eq!(same_limit_runs(&reads[..3]).len(), 1, "one run");
-    }
-
-    #[test]
-    fn counts_before_take_away_each_meters_distinct_new_reads() {
-        let (x, y) = (key("x"), key("y"));
-        // x had 2 and gains a and b (a twice in the batch); y only re-reads.
-        let reads = [
-            read(&x, "a", 9),
-            read(&y, "old", 9),
-            read(&x, "a", 9),
-            read(&x, "old", 9),
-            read(&x, "b", 9),
-        ];
-        let inserted = [true, false, true, false, true];
-        let useds = [4, 7, 4, 4, 4];
-        assert_eq!(
-            counts_before(&reads, &inserted, &useds),
-            HashMap::from([(&x, 2), (&y, 7)])
-        );
-    }
-
-    #[test]
-    fn outcomes_follow_the_batch_in_order() {
-        let (x, y) = (key("x"), key("y"));
-        // x has room for one more, y none.
-        let reads = [
-            read(&x, "a", 3),
-            read(&x, "b", 3),
-            read(&x, "a", 3),
-            read(&x, "b", 3),
-            read(&x, "old", 3),
-            read(&y, "a", 1),
-            read(&y, "a", 1),
-        ];
-        let inserted = [true, true, true, true, false, true, true];
-        let counts = HashMap::from([(&x, 2), (&y, 1)]);
-        assert_eq!(
-            outcomes(&reads, &inserted, counts),
-            [
-                Recorded::Counted { used: 2 },
-                Recorded::Exhausted { used: 3 },
-                Recorded::AlreadyRead { used: 3 },
-                Recorded::Exhausted { used: 3 },
-                Recorded::AlreadyRead { used: 3 },
-                Recorded::Exhausted { used: 1 },
-                Recorded::Exhausted { used: 1 },
-            ]
-        );
     }
 }

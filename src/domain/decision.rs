@@ -4,11 +4,12 @@
 //!
 //! Order: free → entitlement → registered → metered → subscription required.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::access::AccessLevel;
 use super::entitlement::{Entitlement, Grant};
+pub use super::meter::MeterState;
+use super::meter::Recorded;
 
 /// Who is asking, as far as the decision cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,17 +20,6 @@ pub enum ReaderKind {
     Visitor,
     /// A signed-in, active member.
     Member,
-}
-
-/// Where a reader's meter stands this period, as last observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MeterState {
-    /// Reads counted before this one.
-    pub used: i32,
-    pub limit: i32,
-    /// This article was already read this period (re-reading is free).
-    pub already_read: bool,
-    pub resets_at: DateTime<Utc>,
 }
 
 /// The plans a deny can point at, chosen per publisher by the catalogue.
@@ -148,8 +138,14 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
             deny(Reason::RegistrationRequired, sign_up())
         }
         (AccessLevel::Metered, _) => match input.meter {
-            Some(m) if m.already_read => allow(Reason::Metered, false),
-            Some(m) if m.used < m.limit => allow(Reason::Metered, true),
+            Some(MeterState {
+                read: Recorded::AlreadyRead { .. },
+                ..
+            }) => allow(Reason::Metered, false),
+            Some(MeterState {
+                read: Recorded::Counted { .. },
+                ..
+            }) => allow(Reason::Metered, true),
             _ => deny(Reason::MeterExhausted, paid_offer(input)),
         },
         _ => deny(Reason::SubscriptionRequired, paid_offer(input)),

@@ -1,4 +1,4 @@
-use chrono::TimeZone;
+use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 use AccessLevel::{Free, Metered, Premium, Registered};
@@ -12,12 +12,7 @@ fn resets() -> DateTime<Utc> {
 }
 
 fn meter(used: i32, limit: i32, already_read: bool) -> Option<MeterState> {
-    Some(MeterState {
-        used,
-        limit,
-        already_read,
-        resets_at: resets(),
-    })
+    Some(MeterState::preview(used, limit, already_read, resets()))
 }
 
 fn ent(grant: Grant) -> Option<Entitlement> {

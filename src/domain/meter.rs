@@ -83,6 +83,83 @@ impl MeterPeriod {
     }
 }
 
+/// What recording a metered read did, with the meter's count before it:
+/// the store's answer (the rule itself is applied where the read is
+/// recorded, in one statement or server-side function).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Read before this period: nothing counted.
+    AlreadyRead { used: i32 },
+    /// A new read, counted.
+    Counted { used: i32 },
+    /// The meter was full: nothing recorded.
+    Exhausted { used: i32 },
+}
+
+impl Recorded {
+    /// The meter's count before this read.
+    pub fn used(self) -> i32 {
+        match self {
+            Self::AlreadyRead { used } | Self::Counted { used } | Self::Exhausted { used } => used,
+        }
+    }
+}
+
+/// Where a reader's meter stands for one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeterState {
+    /// What recording the read did, or would do (a preview).
+    pub read: Recorded,
+    pub limit: i32,
+    pub resets_at: DateTime<Utc>,
+    /// Whether the read was recorded (false for a preview).
+    recorded: bool,
+}
+
+impl MeterState {
+    /// The store's answer for a read it recorded.
+    pub fn recorded(read: Recorded, limit: i32, resets_at: DateTime<Utc>) -> Self {
+        Self {
+            read,
+            limit,
+            resets_at,
+            recorded: true,
+        }
+    }
+
+    /// What recording a read would answer now, from the meter's stored
+    /// count, without recording it: a read of this period is free, a new
+    /// one counts while `used < limit`.
+    pub fn preview(used: i32, limit: i32, already_read: bool, resets_at: DateTime<Utc>) -> Self {
+        let read = if already_read {
+            Recorded::AlreadyRead { used }
+        } else if limit > 0 && used < limit {
+            Recorded::Counted { used }
+        } else {
+            Recorded::Exhausted { used }
+        };
+        Self {
+            read,
+            limit,
+            resets_at,
+            recorded: false,
+        }
+    }
+
+    /// The meter's count once this answer is given: a recorded, counted
+    /// read adds itself; a preview counts nothing.
+    pub fn used_after(&self) -> i32 {
+        match self.read {
+            Recorded::Counted { used } if self.recorded => used + 1,
+            read => read.used(),
+        }
+    }
+
+    pub fn remaining_after(&self) -> i32 {
+        (self.limit - self.used_after()).max(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,0 @@
-DROP FUNCTION kiosk_record_reads;

@@ -1,2 +1,0 @@
-ALTER FUNCTION kiosk_record_reads(TEXT[], TEXT[], TEXT[], TEXT[], TIMESTAMP[], INTEGER[])
-    RESET ALL;

@@ -1,1 +1,0 @@
-DROP FUNCTION kiosk_count_reads(TEXT[], TEXT[], TEXT[], TEXT[], TIMESTAMP[], INTEGER[]);
