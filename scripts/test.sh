@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Kiosk's whole test suite on SQLite and on PostgreSQL. Installs and
 # starts what the tests need when it is missing (PostgreSQL on 127.0.0.1:5432,
-# the libpq headers diesel links against).
+# the libpq headers diesel links against, and the tools the documented
+# walkthroughs use: curl, jq, sqlite3, Node.js, python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,12 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need_packages=()
 [ -e /usr/include/postgresql/libpq-fe.h ] || need_packages+=(libpq-dev)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_packages+=(postgresql)
+# tests/walkthroughs.rs runs the README's and the guide's sh blocks.
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+command -v jq >/dev/null 2>&1 || need_packages+=(jq)
+command -v sqlite3 >/dev/null 2>&1 || need_packages+=(sqlite3)
+command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
+command -v python3 >/dev/null 2>&1 || need_packages+=(python3)
 if [ "${#need_packages[@]}" -gt 0 ]; then
   echo "installing ${need_packages[*]}"
   as_root apt-get update -qq

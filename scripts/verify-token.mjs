@@ -1,14 +1,21 @@
 // Verifies a Kiosk token offline, as a publisher backend or CDN edge would:
-//   node scripts/verify-token.mjs "$TOKEN" [access|check|decision]
-// Node 18+, no packages. KIOSK_URL (default http://127.0.0.1:8080),
+//   KIOSK_URL=http://127.0.0.1:8080 node scripts/verify-token.mjs "$TOKEN" [access|check|decision]
+// Node 18+, no packages. KIOSK_URL is the server whose public keys
+// (/.well-known/jwks.json) verify the token (default http://127.0.0.1:8080);
 // KIOSK_ISSUER and KIOSK_AUDIENCE (default kiosk) say what to expect.
 import { createPublicKey, verify } from "node:crypto";
 
-const base = process.env.KIOSK_URL ?? "http://127.0.0.1:8080";
+const usage =
+  'usage: KIOSK_URL=http://127.0.0.1:8080 node scripts/verify-token.mjs "$TOKEN" [access|check|decision]';
+const base = (process.env.KIOSK_URL || "http://127.0.0.1:8080").replace(/\/+$/, "");
 const issuer = process.env.KIOSK_ISSUER ?? "kiosk";
 const audience = process.env.KIOSK_AUDIENCE ?? "kiosk";
 const token = process.argv[2] ?? "";
 const kind = process.argv[3] ?? "access";
+if (!token) {
+  console.error(usage);
+  process.exit(2);
+}
 // Each kind has its own typ and aud: pin both, so no kind passes for another.
 const kinds = {
   access: { typ: "at+jwt", aud: audience },
@@ -16,7 +23,7 @@ const kinds = {
   decision: { typ: "kiosk-decision+jwt", aud: `${audience}:decision` },
 };
 const expected = kinds[kind];
-if (!expected) throw new Error(`unknown kind ${kind}: access, check or decision`);
+if (!expected) throw new Error(`unknown kind ${kind}: access, check or decision\n${usage}`);
 const [h, p, s] = token.split(".");
 const header = JSON.parse(Buffer.from(h ?? "", "base64url"));
 const claims = JSON.parse(Buffer.from(p ?? "", "base64url"));

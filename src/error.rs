@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-pub use crate::error_code::ErrorCode;
+pub use kiosk_domain::{ErrorCode, Invalid};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {detail}")]
@@ -124,7 +124,7 @@ impl ApiError {
 
     /// A 500: something other than the database's absence went wrong.
     pub fn is_server_fault(&self) -> bool {
-        self.code.status() == StatusCode::INTERNAL_SERVER_ERROR
+        self.status() == StatusCode::INTERNAL_SERVER_ERROR
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
@@ -133,8 +133,13 @@ impl ApiError {
         e
     }
 
+    /// The HTTP status, from the code.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     pub fn title(&self) -> &'static str {
-        self.code.status().canonical_reason().unwrap_or("Error")
+        self.status().canonical_reason().unwrap_or("Error")
     }
 }
 
@@ -179,15 +184,25 @@ fn is_transient(message: &str) -> bool {
         || m.contains("ssl connection has been closed")
 }
 
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        let error = Self::new(invalid.code, invalid.detail);
+        match invalid.field {
+            Some(field) => error.with_field(field),
+            None => error,
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.code.status()
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
         if let Some(what) = self.shed {
             shedding::count(what);
-        } else if self.code.status().is_server_error() {
+        } else if self.status().is_server_error() {
             match &self.cause {
                 Some(cause) => {
                     tracing::error!(code = self.code.as_str(), error = ?cause, "request failed")
@@ -198,12 +213,12 @@ impl ResponseError for ApiError {
         let problem = Problem {
             kind: "about:blank",
             title: self.title(),
-            status: self.code.status().as_u16(),
+            status: self.code.status(),
             detail: &self.detail,
             code: self.code.as_str(),
             field: self.field,
         };
-        let mut response = HttpResponse::build(self.code.status());
+        let mut response = HttpResponse::build(self.status());
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         if let Some(seconds) = self.retry_after {
@@ -272,9 +287,7 @@ mod tests {
     }
 
     fn status_of(kind: DatabaseErrorKind, message: &'static str) -> StatusCode {
-        ApiError::from(Error::DatabaseError(kind, Box::new(Message(message))))
-            .code
-            .status()
+        ApiError::from(Error::DatabaseError(kind, Box::new(Message(message)))).status()
     }
 
     #[test]

@@ -9,10 +9,11 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod domain;
 pub mod error;
-pub mod error_code;
 pub mod lifecycle;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+
+pub use kiosk_domain as domain;
+pub use kiosk_domain::error_code;

@@ -31,7 +31,7 @@ pub fn init(format: &str) {
 /// `tracing-actix-web` logger used before cost about 7 µs of CPU per
 /// request, a fifth of an access check: a request id drawn from the
 /// kernel's random source, the client's address looked up and formatted,
-/// fifteen fields; docs/performance.md.) Failures are logged where they
+/// fifteen fields; docs/guide/performance.md.) Failures are logged where they
 /// are answered (`ApiError`), server errors only.
 pub async fn request_span(
     req: ServiceRequest,

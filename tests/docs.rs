@@ -1,20 +1,24 @@
-//! The README's configuration reference stays true: every setting is listed
-//! with its variable and default, and the documented sources load.
+//! The user guide's references stay true: the configuration table
+//! (docs/guide/operating.md) lists every setting with its variable and
+//! default, the documented sources load, and the error table
+//! (docs/guide/errors.md) lists every error code under its status.
 
-fn readme() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
+/// A page of the user guide, by its file name under docs/guide/.
+fn guide(page: &str) -> String {
+    let path = format!("{}/docs/guide/{page}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
-fn readme_lists_every_setting_with_its_variable_and_default() {
-    let readme = readme();
+fn the_configuration_table_lists_every_setting_with_its_variable_and_default() {
+    let page = guide("operating.md");
     let defaults = serde_json::to_value(kiosk::config::Settings::default()).expect("settings");
 
     for (key, default) in defaults.as_object().expect("object") {
-        let row = readme
+        let row = page
             .lines()
             .find(|line| line.starts_with(&format!("| `{key}` |")))
-            .unwrap_or_else(|| panic!("README has no row for `{key}`"));
+            .unwrap_or_else(|| panic!("docs/guide/operating.md has no row for `{key}`"));
         let variable = format!("`KIOSK_{}`", key.to_uppercase());
         assert!(row.contains(&variable), "{key}: {row}");
         let shown = match default {
@@ -59,12 +63,12 @@ fn settings_load_from_file_database_url_and_kiosk_variables() {
     );
 }
 
-/// Every error code Kiosk can answer is in the README's error table, under
+/// Every error code Kiosk can answer is in the guide's error table, under
 /// its status, and in `openapi.yaml`'s `Problem.code` enum.
 #[test]
 fn every_error_code_is_documented() {
     use kiosk::error::ErrorCode;
-    let readme = readme();
+    let page = guide("errors.md");
     let spec: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
             .expect("openapi.yaml"),
@@ -79,8 +83,8 @@ fn every_error_code_is_documented() {
         .collect();
 
     for code in ErrorCode::ALL {
-        let status = code.status().as_u16().to_string();
-        let row = readme
+        let status = code.status().to_string();
+        let row = page
             .lines()
             .filter(|line| {
                 line.starts_with(&format!("| {status}")) || line.contains(&format!("/ {status} |"))
@@ -88,7 +92,7 @@ fn every_error_code_is_documented() {
             .find(|line| line.contains(&format!("`{code}`")));
         assert!(
             row.is_some(),
-            "the README's error table has no `{code}` under {status}"
+            "docs/guide/errors.md's error table has no `{code}` under {status}"
         );
         assert!(
             documented.contains(&code.as_str()),

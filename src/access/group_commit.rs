@@ -43,7 +43,7 @@ struct ReadJob {
 /// One writer thread per replica, on either backend: SQLite has one write
 /// lock, and on PostgreSQL one writer, whose batches are bigger, used about
 /// a third less server CPU per read than two for the same throughput
-/// (docs/performance.md).
+/// (docs/guide/performance.md).
 pub struct MeterWriter {
     queue: Sender<ReadJob>,
     /// How long a check waits for its read's commit before answering 503.

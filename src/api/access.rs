@@ -42,7 +42,7 @@ pub struct BatchCheckRequest {
 }
 
 fn visitor(raw: Option<&str>, field: &'static str) -> ApiResult<Option<VisitorId>> {
-    raw.map(|v| VisitorId::parse(v, field)).transpose()
+    Ok(raw.map(|v| VisitorId::parse(v, field)).transpose()?)
 }
 
 pub async fn check(
@@ -83,7 +83,7 @@ pub async fn check_batch(
         .article_ids
         .iter()
         .map(|id| ArticleId::parse(id, "article_ids"))
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
     let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
     let token_use = TokenUse::Check {

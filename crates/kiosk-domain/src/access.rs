@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 /// How an article may be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,12 +15,12 @@ pub enum AccessLevel {
 impl AccessLevel {
     pub const ALL: [AccessLevel; 4] = [Self::Free, Self::Registered, Self::Metered, Self::Premium];
 
-    pub fn parse(raw: &str, field: &'static str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str, field: &'static str) -> Result<Self, Invalid> {
         Self::ALL
             .into_iter()
             .find(|level| level.as_str() == raw)
             .ok_or_else(|| {
-                ApiError::validation(
+                Invalid::validation(
                     field,
                     "The access level must be free, registered, metered or premium.",
                 )

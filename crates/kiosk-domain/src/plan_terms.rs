@@ -1,8 +1,8 @@
 //! What a plan offers: its billing interval, its free trial and which
 //! publishers it covers.
 
-use crate::domain::slug::Slug;
-use crate::error::ApiError;
+use crate::slug::Slug;
+use crate::Invalid;
 
 /// How often a plan bills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,11 +12,11 @@ pub enum Interval {
 }
 
 impl Interval {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw {
             "month" => Ok(Self::Month),
             "year" => Ok(Self::Year),
-            _ => Err(ApiError::validation(
+            _ => Err(Invalid::validation(
                 "interval",
                 "The interval must be month or year.",
             )),
@@ -38,10 +38,10 @@ pub struct TrialDays(i32);
 impl TrialDays {
     pub const MAX: i64 = 730;
 
-    pub fn parse(days: i64) -> Result<Self, ApiError> {
+    pub fn parse(days: i64) -> Result<Self, Invalid> {
         match i32::try_from(days) {
             Ok(d) if (0..=Self::MAX).contains(&days) => Ok(Self(d)),
-            _ => Err(ApiError::validation(
+            _ => Err(Invalid::validation(
                 "trial_days",
                 format!("trial_days must be between 0 and {}.", Self::MAX),
             )),
@@ -65,8 +65,8 @@ impl PlanScope {
 
     /// From the JSON value of `publishers`: the string `"*"` or a non-empty
     /// list of slugs (duplicates collapse).
-    pub fn parse(raw: &serde_json::Value) -> Result<Self, ApiError> {
-        let invalid = |why: &str| ApiError::validation("publishers", why.to_owned());
+    pub fn parse(raw: &serde_json::Value) -> Result<Self, Invalid> {
+        let invalid = |why: &str| Invalid::validation("publishers", why.to_owned());
         match raw {
             serde_json::Value::String(s) if s == "*" => Ok(Self::All),
             serde_json::Value::Array(items) => {
@@ -98,13 +98,13 @@ impl PlanScope {
 pub struct StripePriceId(String);
 
 impl StripePriceId {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let ok = (1..=255).contains(&raw.len())
             && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(ApiError::validation(
+            Err(Invalid::validation(
                 "stripe_price_id",
                 "stripe_price_id must be a Stripe price id such as price_1Nx….",
             ))

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MeterPeriod {
@@ -16,12 +16,12 @@ pub enum MeterPeriod {
 
 impl MeterPeriod {
     /// Reads a period an admin sent.
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw {
             "month" => Ok(Self::Month),
             "week" => Ok(Self::Week),
             "day" => Ok(Self::Day),
-            _ => Err(ApiError::validation(
+            _ => Err(Invalid::validation(
                 "meter_period",
                 "meter_period must be month, week or day.",
             )),

@@ -1,7 +1,7 @@
 //! A publisher's reading rules: how many metered articles a reader gets per
 //! period, and which web origins may call the front-end route.
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 /// Free metered reads per period: 0 (no free reads) to 10,000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,10 +10,10 @@ pub struct MeterLimit(i32);
 impl MeterLimit {
     pub const MAX: i64 = 10_000;
 
-    pub fn parse(raw: i64, field: &'static str) -> Result<Self, ApiError> {
+    pub fn parse(raw: i64, field: &'static str) -> Result<Self, Invalid> {
         match i32::try_from(raw) {
             Ok(n) if (0..=Self::MAX).contains(&raw) => Ok(Self(n)),
-            _ => Err(ApiError::validation(
+            _ => Err(Invalid::validation(
                 field,
                 format!("{field} must be between 0 and {}.", Self::MAX),
             )),
@@ -35,9 +35,9 @@ impl Origins {
     pub const MAX_COUNT: usize = 50;
     const MAX_LEN: usize = 300;
 
-    pub fn parse(raw: &[String]) -> Result<Self, ApiError> {
+    pub fn parse(raw: &[String]) -> Result<Self, Invalid> {
         if raw.len() > Self::MAX_COUNT {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 "allowed_origins",
                 format!(
                     "allowed_origins lists more than {} origins.",
@@ -59,10 +59,10 @@ impl Origins {
     }
 }
 
-fn parse_origin(raw: &str) -> Result<String, ApiError> {
+fn parse_origin(raw: &str) -> Result<String, Invalid> {
     let invalid = || {
         let shown: String = raw.chars().take(80).collect();
-        ApiError::validation(
+        Invalid::validation(
             "allowed_origins",
             format!("{shown:?} is not an origin like https://example.com (no path)."),
         )
@@ -106,7 +106,7 @@ fn parse_origin(raw: &str) -> Result<String, ApiError> {
 mod tests {
     use super::*;
 
-    fn origins(raw: &[&str]) -> Result<Origins, ApiError> {
+    fn origins(raw: &[&str]) -> Result<Origins, Invalid> {
         Origins::parse(&raw.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 

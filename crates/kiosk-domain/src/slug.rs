@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 const MAX_LEN: usize = 64;
 
-fn check(raw: &str, field: &'static str, what: &str) -> Result<String, ApiError> {
-    let invalid = |why: &str| ApiError::validation(field, format!("The {what} {why}."));
+fn check(raw: &str, field: &'static str, what: &str) -> Result<String, Invalid> {
+    let invalid = |why: &str| Invalid::validation(field, format!("The {what} {why}."));
     if raw.is_empty() {
         return Err(invalid("is empty"));
     }
@@ -35,7 +35,7 @@ fn check(raw: &str, field: &'static str, what: &str) -> Result<String, ApiError>
 pub struct Slug(String);
 
 impl Slug {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         check(raw, "slug", "slug").map(Self)
     }
 
@@ -49,7 +49,7 @@ impl Slug {
 pub struct PlanCode(String);
 
 impl PlanCode {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         check(raw, "code", "plan code").map(Self)
     }
 

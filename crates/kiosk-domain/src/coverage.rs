@@ -23,7 +23,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::domain::entitlement::Grant;
+    use crate::entitlement::Grant;
 
     #[test]
     fn longest_lasting_wins() {

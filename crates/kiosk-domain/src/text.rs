@@ -4,7 +4,7 @@
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 /// Characters no name or title needs: control characters, and format
 /// characters (general category Cf) — bidirectional overrides and isolates
@@ -25,27 +25,24 @@ pub struct Name(String);
 impl Name {
     pub const MAX_CHARS: usize = 200;
 
-    pub fn parse(raw: &str, field: &'static str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str, field: &'static str) -> Result<Self, Invalid> {
         Self::parse_bounded(raw, field, Self::MAX_CHARS)
     }
 
     /// Like `parse` with a tighter bound (key names, say).
-    pub fn parse_bounded(raw: &str, field: &'static str, max: usize) -> Result<Self, ApiError> {
+    pub fn parse_bounded(raw: &str, field: &'static str, max: usize) -> Result<Self, Invalid> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(ApiError::validation(
-                field,
-                format!("The {field} is empty."),
-            ));
+            return Err(Invalid::validation(field, format!("The {field} is empty.")));
         }
         if name.chars().count() > max {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 field,
                 format!("The {field} is longer than {max} characters."),
             ));
         }
         if name.chars().any(is_hidden) {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 field,
                 format!("The {field} contains control or invisible formatting characters."),
             ));
@@ -70,10 +67,10 @@ pub struct Description(String);
 impl Description {
     pub const MAX_CHARS: usize = 2000;
 
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let text = raw.trim();
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 "description",
                 format!(
                     "The description is longer than {} characters.",
@@ -85,7 +82,7 @@ impl Description {
             .chars()
             .any(|c| is_hidden(c) && !matches!(c, '\n' | '\r' | '\t'))
         {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 "description",
                 "The description contains control or invisible formatting characters.",
             ));

@@ -3,7 +3,7 @@ use std::fmt;
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::MixedScript;
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 /// An email address as Kiosk keys members by it: trimmed, folded (NFKC and
 /// lower case), plausibly deliverable, and not mixing scripts within its
@@ -20,9 +20,9 @@ pub struct Email(String);
 impl Email {
     pub const MAX_LEN: usize = 254;
 
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let email = fold(raw.trim());
-        let invalid = |why: &str| ApiError::validation("email", format!("The email {why}."));
+        let invalid = |why: &str| Invalid::validation("email", format!("The email {why}."));
         if email.is_empty() {
             return Err(invalid("is empty"));
         }

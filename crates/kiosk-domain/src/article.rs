@@ -3,20 +3,20 @@
 //! tokens.
 
 use super::text::is_hidden;
-use crate::error::ApiError;
+use crate::Invalid;
 
 pub const MAX_ID_CHARS: usize = 256;
 
-fn parse_external(raw: &str, field: &'static str, what: &str) -> Result<String, ApiError> {
+fn parse_external(raw: &str, field: &'static str, what: &str) -> Result<String, Invalid> {
     let chars = raw.chars().count();
     if chars == 0 || chars > MAX_ID_CHARS {
-        return Err(ApiError::validation(
+        return Err(Invalid::validation(
             field,
             format!("The {what} must be 1 to {MAX_ID_CHARS} characters."),
         ));
     }
     if raw.chars().any(char::is_control) {
-        return Err(ApiError::validation(
+        return Err(Invalid::validation(
             field,
             format!("The {what} must not contain control characters."),
         ));
@@ -29,7 +29,7 @@ fn parse_external(raw: &str, field: &'static str, what: &str) -> Result<String, 
 pub struct ArticleId(String);
 
 impl ArticleId {
-    pub fn parse(raw: &str, field: &'static str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str, field: &'static str) -> Result<Self, Invalid> {
         parse_external(raw, field, "article id").map(Self)
     }
 
@@ -44,7 +44,7 @@ impl ArticleId {
 pub struct VisitorId(String);
 
 impl VisitorId {
-    pub fn parse(raw: &str, field: &'static str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str, field: &'static str) -> Result<Self, Invalid> {
         parse_external(raw, field, "visitor id").map(Self)
     }
 
@@ -59,14 +59,14 @@ pub fn parse_label(
     raw: Option<&str>,
     field: &'static str,
     max_chars: usize,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, Invalid> {
     match raw {
         None => Ok(None),
-        Some(text) if text.chars().count() > max_chars => Err(ApiError::validation(
+        Some(text) if text.chars().count() > max_chars => Err(Invalid::validation(
             field,
             format!("The {field} must be at most {max_chars} characters."),
         )),
-        Some(text) if text.chars().any(is_hidden) => Err(ApiError::validation(
+        Some(text) if text.chars().any(is_hidden) => Err(Invalid::validation(
             field,
             format!("The {field} must not contain control or invisible formatting characters."),
         )),

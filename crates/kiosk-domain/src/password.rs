@@ -1,5 +1,5 @@
-use crate::error::ApiError;
-use crate::error::ErrorCode;
+use crate::ErrorCode;
+use crate::Invalid;
 
 /// A password as a reader chose it: compared byte for byte (no trimming or
 /// normalising), at least 8 characters, and bounded so that hashing cost is.
@@ -9,16 +9,16 @@ impl Password {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_BYTES: usize = 1024;
 
-    pub fn parse(raw: String) -> Result<Self, ApiError> {
+    pub fn parse(raw: String) -> Result<Self, Invalid> {
         if raw.len() > Self::MAX_BYTES {
-            return Err(ApiError::new(
+            return Err(Invalid::new(
                 ErrorCode::PasswordTooLong,
                 format!("The password must be at most {} bytes.", Self::MAX_BYTES),
             )
             .with_field("password"));
         }
         if raw.chars().count() < Self::MIN_CHARS {
-            return Err(ApiError::new(
+            return Err(Invalid::new(
                 ErrorCode::WeakPassword,
                 format!(
                     "The password must have at least {} characters.",
@@ -28,7 +28,7 @@ impl Password {
             .with_field("password"));
         }
         if raw.contains('\0') {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 "password",
                 "The password contains a NUL character.",
             ));
@@ -38,9 +38,9 @@ impl Password {
 
     /// A password presented at sign-in: only the length bound applies, so a
     /// short guess is answered like any wrong password.
-    pub fn for_sign_in(raw: String) -> Result<Self, ApiError> {
+    pub fn for_sign_in(raw: String) -> Result<Self, Invalid> {
         if raw.len() > Self::MAX_BYTES {
-            return Err(ApiError::new(
+            return Err(Invalid::new(
                 ErrorCode::PasswordTooLong,
                 format!("The password must be at most {} bytes.", Self::MAX_BYTES),
             )

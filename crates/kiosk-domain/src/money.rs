@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::error::ApiError;
+use crate::Invalid;
 
 /// An amount in minor units, never negative, bounded by what a card
 /// processor will charge in one go (Stripe's limit: 99,999,999 minor units).
@@ -13,15 +13,15 @@ pub struct Money(i64);
 impl Money {
     pub const MAX: i64 = 99_999_999;
 
-    pub fn parse(minor_units: i64) -> Result<Self, ApiError> {
+    pub fn parse(minor_units: i64) -> Result<Self, Invalid> {
         if minor_units < 0 {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 "price",
                 "The price must not be negative.",
             ));
         }
         if minor_units > Self::MAX {
-            return Err(ApiError::validation(
+            return Err(Invalid::validation(
                 "price",
                 format!("The price must be at most {} minor units.", Self::MAX),
             ));
@@ -58,14 +58,14 @@ const CODES: &[&str] = &[
 pub struct Currency(&'static str);
 
 impl Currency {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let upper = raw.to_ascii_uppercase();
         CODES
             .iter()
             .find(|code| **code == upper)
             .map(|code| Self(code))
             .ok_or_else(|| {
-                ApiError::validation(
+                Invalid::validation(
                     "currency",
                     "The currency must be an ISO 4217 code in use, such as EUR, GBP or USD.",
                 )
