@@ -1,6 +1,9 @@
-//! Storage: one diesel connection type over PostgreSQL and SQLite, chosen by
-//! the database URL's scheme, behind an r2d2 pool. Query functions take
-//! `&mut DbConnection` so they compose inside one transaction.
+//! Kiosk's storage: one diesel connection type over PostgreSQL and SQLite,
+//! chosen by the database URL's scheme, behind an r2d2 pool; the schema,
+//! the migrations and every query. Query functions are synchronous and take
+//! `&mut DbConnection`, so they compose inside one transaction; the HTTP
+//! layer runs them off its async workers. Depends on the domain crate for
+//! its types, on nothing above it.
 
 /// Runs a query `MultiConnection` cannot compile (`ON CONFLICT`,
 /// `RETURNING`) on whichever backend `conn` is: the query is written once
@@ -8,8 +11,8 @@
 macro_rules! on_each_backend {
     ($conn:expr, |$c:ident| $query:expr) => {
         match $conn {
-            $crate::db::DbConnection::Pg($c) => $query,
-            $crate::db::DbConnection::Sqlite($c) => $query,
+            $crate::DbConnection::Pg($c) => $query,
+            $crate::DbConnection::Sqlite($c) => $query,
         }
     };
 }
@@ -41,10 +44,8 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::ApiError;
-
-pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -147,12 +148,12 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// The pool and what it was built from; cheap to clone.
 #[derive(Clone)]
-pub struct Db {
+pub struct Store {
     pub pool: Pool,
     pub backend: Backend,
 }
 
-impl Db {
+impl Store {
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
         let target = DbTarget::parse(url)?;
         let backend = target.backend;
@@ -174,31 +175,6 @@ impl Db {
     pub fn migrate(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.get().context("could not open the database")?;
         run_migrations(&mut conn)
-    }
-
-    /// Runs blocking database work off the async workers. Pool exhaustion and
-    /// a lost database answer 503 after the pool's bounded wait.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(ApiError::unavailable)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
-    }
-
-    /// Like `run`, inside one write transaction (see `write_transaction`).
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.run(move |conn| write_transaction(conn, f)).await
     }
 }
 

@@ -19,7 +19,7 @@ pub struct MeterKey {
     pub period: String,
 }
 
-pub use crate::domain::meter::Recorded;
+pub use kiosk_domain::meter::Recorded;
 
 /// Records a read of `article_id`. Must run inside one write transaction
 /// (`Db::write`): the read's insert, the counter's guarded increment and,

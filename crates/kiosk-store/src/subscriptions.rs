@@ -35,7 +35,7 @@ impl Subscription {
         now: NaiveDateTime,
     ) -> Self {
         Self {
-            id: crate::domain::ids::new_id("sub"),
+            id: kiosk_domain::ids::new_id("sub"),
             member_id: member_id.to_owned(),
             plan_id: plan_id.to_owned(),
             source: source.to_owned(),
@@ -51,8 +51,8 @@ impl Subscription {
         }
     }
 
-    pub fn state(&self) -> crate::domain::entitlement::SubscriptionState<'_> {
-        crate::domain::entitlement::SubscriptionState {
+    pub fn state(&self) -> kiosk_domain::entitlement::SubscriptionState<'_> {
+        kiosk_domain::entitlement::SubscriptionState {
             status: &self.status,
             source: &self.source,
             trial_ends_at: self.trial_ends_at.map(|t| t.and_utc()),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::subscriptions::{self, Subscription};
 use super::{members, trials, DbConnection};
-use crate::domain::email::mailbox;
+use kiosk_domain::email::mailbox;
 
 pub struct MemberSnapshot {
     pub active: bool,

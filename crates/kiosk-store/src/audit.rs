@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::audit_log;
 use super::DbConnection;
-use crate::domain::ids::new_id;
+use kiosk_domain::ids::new_id;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::{members, trial_ledger};
 use super::DbConnection;
-use crate::domain::email::mailbox;
+use kiosk_domain::email::mailbox;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = trial_ledger)]
