@@ -1,6 +1,7 @@
 //! The decision as clients read it, and the decision token that lets a CDN
 //! edge or publisher backend trust it offline.
 
+use crate::domain::states::Source;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -39,7 +40,7 @@ pub struct MemberRef {
 #[derive(Debug, Serialize)]
 pub struct EntitlementView {
     pub plan: String,
-    pub source: String,
+    pub source: Source,
     pub ends_at: Option<DateTime<Utc>>,
 }
 

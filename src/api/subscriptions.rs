@@ -1,5 +1,6 @@
 //! A member's subscriptions: list, cancel, resume.
 
+use crate::domain::states::{Source, SubscriptionStatus};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -18,8 +19,8 @@ pub struct SubscriptionView {
     pub id: String,
     pub member_id: String,
     pub plan: String,
-    pub source: String,
-    pub status: String,
+    pub source: Source,
+    pub status: SubscriptionStatus,
     pub trial_ends_at: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
     pub cancel_at_period_end: bool,

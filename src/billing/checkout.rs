@@ -77,8 +77,8 @@ fn standing(
     let member = active_member(conn, member_id)?;
     let plan = plans::find_by_code(conn, plan_code)?
         .ok_or_else(|| ApiError::not_found("No plan has this code.").with_field("plan"))?;
-    let price_id = match (&plan.stripe_price_id, plan.status.as_str()) {
-        (Some(price), "active") => price.clone(),
+    let price_id = match &plan.stripe_price_id {
+        Some(price) if plan.status.on_sale() => price.clone(),
         _ => {
             return Err(ApiError::new(
                 ErrorCode::PlanNotPurchasable,

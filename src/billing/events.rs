@@ -4,6 +4,7 @@
 //! invoice's subscription under `parent.subscription_details`) are read from
 //! both places.
 
+use crate::domain::states::SubscriptionStatus;
 use serde_json::Value;
 
 /// The envelope every event shares.
@@ -70,7 +71,9 @@ impl CheckoutCompleted {
 pub struct StripeSubscription {
     pub id: String,
     pub customer: Option<String>,
-    pub status: String,
+    /// As Stripe sends it; a status Kiosk does not know is kept as
+    /// `Unknown` and grants nothing.
+    pub status: SubscriptionStatus,
     pub current_period_end: Option<i64>,
     pub trial_start: Option<i64>,
     pub trial_end: Option<i64>,
@@ -100,7 +103,7 @@ impl StripeSubscription {
         Some(Self {
             id: text(&object["id"])?,
             customer: id_of(&object["customer"]),
-            status,
+            status: SubscriptionStatus::parse(&status),
             current_period_end: object["current_period_end"].as_i64().or(item_period_end),
             trial_start: object["trial_start"].as_i64(),
             trial_end: object["trial_end"].as_i64(),

@@ -14,6 +14,7 @@ use crate::domain::access::AccessLevel;
 use crate::domain::decision::OfferPlans;
 use crate::domain::meter::MeterPeriod;
 use crate::domain::offers::{self, Candidate};
+use crate::domain::states::PlanStatus;
 
 #[derive(Debug)]
 pub struct PublisherInfo {
@@ -115,6 +116,12 @@ impl Catalogue {
         all_plans: Vec<Plan>,
         mut scopes: HashMap<String, HashSet<String>>,
     ) -> Self {
+        for p in &all_plans {
+            if let PlanStatus::Unknown(raw) = &p.status {
+                tracing::warn!(plan = %p.code, stored = %raw,
+                    "unreadable plan status; the plan is off sale");
+            }
+        }
         let plan_infos: HashMap<String, PlanInfo> = all_plans
             .iter()
             .map(|p| {
@@ -141,7 +148,7 @@ impl Catalogue {
                 })
                 .map(|plan| Candidate {
                     code: &plan.code,
-                    active: plan.status == "active",
+                    active: plan.status.on_sale(),
                     all_publishers: plan.all_publishers,
                     price: plan.price,
                     trial_days: plan.trial_days,
@@ -256,7 +263,7 @@ mod tests {
             trial_days,
             trial_requires_card: card,
             all_publishers: all,
-            status: status.into(),
+            status: PlanStatus::parse(status),
             stripe_price_id: None,
             stripe_product_id: None,
             created_at: NaiveDateTime::default(),

@@ -9,6 +9,7 @@ use crate::db::subscriptions::Subscription;
 use crate::domain::coverage;
 use crate::domain::entitlement::{entitlement, Entitlement};
 use crate::domain::lifecycle::trial_eligible;
+use crate::domain::states::{Source, SubscriptionStatus};
 
 use super::catalogue::Catalogue;
 
@@ -22,7 +23,16 @@ pub struct MemberEntry {
 }
 
 impl From<MemberSnapshot> for MemberEntry {
+    /// Logs what Kiosk cannot read: such a subscription grants nothing.
     fn from(s: MemberSnapshot) -> Self {
+        for sub in &s.subscriptions {
+            if matches!(sub.status, SubscriptionStatus::Unknown(_))
+                || matches!(sub.source, Source::Unknown(_))
+            {
+                tracing::warn!(subscription = %sub.id, status = %sub.status, source = %sub.source,
+                    "subscription with a status or source Kiosk does not know; it grants nothing");
+            }
+        }
         Self {
             active: s.active,
             trial_used: s.trial_used,
@@ -36,7 +46,7 @@ impl From<MemberSnapshot> for MemberEntry {
 pub struct Covered {
     pub entitlement: Entitlement,
     pub plan_code: String,
-    pub source: String,
+    pub source: Source,
 }
 
 impl MemberEntry {

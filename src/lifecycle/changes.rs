@@ -3,6 +3,7 @@
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::{plans, DbConnection};
 use crate::domain::lifecycle::{self, Cancel, EventKind, Resume};
+use crate::domain::states::{Source, SubscriptionStatus};
 use crate::error::ApiError;
 use crate::error::ErrorCode;
 use crate::state::AppState;
@@ -22,7 +23,7 @@ pub struct Outcome {
 pub async fn cancel(state: &AppState, member_id: &str, id: &str) -> Result<Outcome, ApiError> {
     let seen = owned(state, member_id, id).await?;
     let effect = lifecycle::cancel(seen.state());
-    if effect == Cancel::AtPeriodEnd && seen.source == "stripe" {
+    if effect == Cancel::AtPeriodEnd && seen.source == Source::Stripe {
         stripe_hooks::set_cancel_at_period_end(state, &seen, true).await?;
     }
     let now = state.now();
@@ -38,9 +39,9 @@ pub async fn cancel(state: &AppState, member_id: &str, id: &str) -> Result<Outco
                 Cancel::Unchanged => return outcome(conn, seen, false),
                 Cancel::EndNow => {
                     let now = now.naive_utc();
-                    sub.status = "canceled".into();
+                    sub.status = SubscriptionStatus::Canceled;
                     sub.cancel_at_period_end = false;
-                    if sub.source == "trial" {
+                    if sub.source == Source::Trial {
                         sub.trial_ends_at = sub.trial_ends_at.map(|end| end.min(now));
                     } else {
                         sub.current_period_end = Some(now);
@@ -65,7 +66,7 @@ pub async fn resume(state: &AppState, member_id: &str, id: &str) -> Result<Outco
     if effect == Resume::NotResumable {
         return Err(not_resumable());
     }
-    if effect == Resume::Resume && seen.source == "stripe" {
+    if effect == Resume::Resume && seen.source == Source::Stripe {
         stripe_hooks::set_cancel_at_period_end(state, &seen, false).await?;
     }
     let member_id = member_id.to_owned();

@@ -1,6 +1,7 @@
 //! Complimentary access that admins grant and revoke, audited in the same
 //! transaction.
 
+use crate::domain::states::{Source, SubscriptionStatus};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -30,7 +31,7 @@ pub fn grant(
     members::find(conn, member_id)?.ok_or_else(|| ApiError::not_found("No such member."))?;
     let plan = plans::find_by_code(conn, plan_code)?
         .ok_or_else(|| ApiError::not_found("No such plan.").with_field("plan"))?;
-    if plan.status != "active" {
+    if !plan.status.on_sale() {
         return Err(ApiError::new(
             ErrorCode::PlanArchived,
             "This plan is archived; grant an active plan.",
@@ -42,8 +43,8 @@ pub fn grant(
         ..Subscription::new(
             member_id,
             &plan.id,
-            "complimentary",
-            "active",
+            Source::Complimentary,
+            SubscriptionStatus::Active,
             now.naive_utc(),
         )
     };
@@ -70,16 +71,16 @@ pub fn revoke(
     now: DateTime<Utc>,
 ) -> Result<(Subscription, String), ApiError> {
     let seen = subscriptions::find(conn, subscription_id)?
-        .filter(|s| s.member_id == member_id && s.source == "complimentary")
+        .filter(|s| s.member_id == member_id && s.source == Source::Complimentary)
         .ok_or_else(|| ApiError::not_found("No such grant."))?;
     let code = plans::find(conn, &seen.plan_id)?
         .map(|p| p.code)
         .unwrap_or_default();
-    if seen.status != "active" {
+    if seen.status != SubscriptionStatus::Active {
         return Ok((seen, code));
     }
     let mut sub = seen.clone();
-    sub.status = "canceled".into();
+    sub.status = SubscriptionStatus::Canceled;
     sub.current_period_end = Some(now.naive_utc());
     sub.cancel_at_period_end = false;
     sub.canceled_at = Some(now.naive_utc());

@@ -4,6 +4,7 @@
 //! Every replica may run it: guarded updates and the events' dedupe keys
 //! make a second sweep of the same moment record nothing.
 
+use crate::domain::states::SubscriptionStatus;
 use std::collections::BTreeSet;
 
 use actix_web::web;
@@ -107,7 +108,7 @@ fn sweep_one(
         Sweep::Expire { event, ended_at } => {
             let recorded = write_transaction(conn, |conn| -> Result<_, ApiError> {
                 let mut sub = seen.clone();
-                sub.status = "expired".into();
+                sub.status = SubscriptionStatus::Expired;
                 sub.updated_at = now.naive_utc();
                 if !subscriptions::save_if_unchanged(conn, &sub, seen)? {
                     return Ok(None);

@@ -1,5 +1,6 @@
 //! Starting the one free trial a member gets.
 
+use crate::domain::states::{Source, SubscriptionStatus};
 use chrono::{DateTime, Utc};
 
 use crate::db::subscriptions::{self, Subscription};
@@ -69,7 +70,13 @@ pub fn start(
     let sub = Subscription {
         id: subscription_id,
         trial_ends_at: Some((now + length).naive_utc()),
-        ..Subscription::new(member_id, &plan.id, "trial", "trialing", now.naive_utc())
+        ..Subscription::new(
+            member_id,
+            &plan.id,
+            Source::Trial,
+            SubscriptionStatus::Trialing,
+            now.naive_utc(),
+        )
     };
     subscriptions::insert(conn, &sub)?;
     events::record(conn, EventKind::TrialStarted, &sub, now)?;

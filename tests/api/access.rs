@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::{check_token, post_bearer, METRICS_TOKEN};
 use crate::helpers::{problem_code, Backend, ClockExt};
-use crate::paywall::{paywall, set_status, subscribe, use_trial, PASSWORD};
+use crate::paywall::{paywall, set_source, set_status, subscribe, use_trial, PASSWORD};
 
 async fn anonymous_readers_get_each_level_and_its_offer(backend: Backend) {
     let pw = paywall(backend).await;
@@ -126,6 +126,32 @@ async fn a_subscription_change_is_seen_at_once(backend: Backend) {
     assert_eq!(before["allowed"], true);
     assert_eq!(after["allowed"], false);
     assert_eq!(after["reason"], "subscription_required");
+}
+
+async fn a_stored_status_or_source_kiosk_cannot_read_grants_nothing(backend: Backend) {
+    let pw = paywall(backend).await;
+    let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
+    let sub = subscribe(&pw.app, &reader.member_id, &pw.plan_id, "active", None).await;
+    let before = pw.check_member("x", &reader.access_token).await;
+
+    set_status(&pw.app, &reader.member_id, &sub, "on_hold").await;
+    let unknown_status = pw.check_member("x", &reader.access_token).await;
+    let listed = pw
+        .app
+        .get_bearer("/v1/me/subscriptions", &reader.access_token)
+        .await;
+    set_status(&pw.app, &reader.member_id, &sub, "active").await;
+    set_source(&pw.app, &reader.member_id, &sub, "gift").await;
+    let unknown_source = pw.check_member("x", &reader.access_token).await;
+
+    assert_eq!(before["allowed"], true);
+    assert_eq!(unknown_status["allowed"], false, "{unknown_status}");
+    assert_eq!(unknown_status["reason"], "subscription_required");
+    let listed: Value = listed.json().await.expect("json");
+    let listed = &listed["subscriptions"][0];
+    assert_eq!(listed["status"], "on_hold", "kept as stored: {listed}");
+    assert_eq!(listed["entitled"], false);
+    assert_eq!(unknown_source["allowed"], false, "{unknown_source}");
 }
 
 async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
@@ -337,6 +363,7 @@ both_backends!(
     members_get_what_their_subscription_covers,
     a_plans_scope_decides_which_publishers_it_opens,
     a_subscription_change_is_seen_at_once,
+    a_stored_status_or_source_kiosk_cannot_read_grants_nothing,
     bad_member_tokens_are_401_not_anonymous,
     bad_check_input_is_422,
     the_decision_token_verifies_with_the_jwks,

@@ -112,7 +112,11 @@ pub async fn insert_trial(app: &TestApp, member_id: &str, plan_id: &str) {
     let (member_id, plan_id) = (member_id.to_owned(), plan_id.to_owned());
     app.with_conn(move |conn| {
         let mut sub = kiosk::db::subscriptions::Subscription::new(
-            &member_id, &plan_id, "trial", "trialing", now,
+            &member_id,
+            &plan_id,
+            "trial".into(),
+            "trialing".into(),
+            now,
         );
         sub.trial_ends_at = Some(now + chrono::Duration::days(14));
         kiosk::db::subscriptions::insert(conn, &sub).expect("insert subscription")

@@ -50,7 +50,11 @@ pub async fn start_local_trial(
             .expect("query")
             .expect("plan gold");
         let mut sub = kiosk::db::subscriptions::Subscription::new(
-            &member_id, &plan.id, "trial", "trialing", now,
+            &member_id,
+            &plan.id,
+            "trial".into(),
+            "trialing".into(),
+            now,
         );
         sub.trial_ends_at = Some(ends.naive_utc());
         kiosk::db::subscriptions::insert(conn, &sub).expect("insert trial");

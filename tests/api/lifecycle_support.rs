@@ -88,7 +88,7 @@ impl TestApp {
             member_id: member_id.to_owned(),
             plan_id: plan_id.to_owned(),
             source: "stripe".into(),
-            status: status.to_owned(),
+            status: status.into(),
             trial_ends_at: None,
             current_period_end: Some(now + ends_in),
             cancel_at_period_end: false,

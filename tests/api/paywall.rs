@@ -140,8 +140,13 @@ pub async fn subscribe(
     period_end: Option<DateTime<Utc>>,
 ) -> String {
     let now = app.clock.now_utc().naive_utc();
-    let mut sub =
-        kiosk::db::subscriptions::Subscription::new(member_id, plan_id, "stripe", status, now);
+    let mut sub = kiosk::db::subscriptions::Subscription::new(
+        member_id,
+        plan_id,
+        "stripe".into(),
+        status.into(),
+        now,
+    );
     sub.current_period_end = period_end.map(|t| t.naive_utc());
     let id = sub.id.clone();
     app.with_conn(move |conn| kiosk::db::subscriptions::insert(conn, &sub).expect("insert"))
@@ -156,6 +161,19 @@ pub async fn set_status(app: &TestApp, member_id: &str, subscription_id: &str, s
     app.with_conn(move |conn| {
         diesel::update(subscriptions::table.find(id))
             .set(subscriptions::status.eq(status))
+            .execute(conn)
+            .expect("update subscription")
+    })
+    .await;
+    app.state.member_changed(member_id).await;
+}
+
+/// Changes a subscription's stored source through `app` and tells it.
+pub async fn set_source(app: &TestApp, member_id: &str, subscription_id: &str, source: &str) {
+    let (id, source) = (subscription_id.to_owned(), source.to_owned());
+    app.with_conn(move |conn| {
+        diesel::update(subscriptions::table.find(id))
+            .set(subscriptions::source.eq(source))
             .execute(conn)
             .expect("update subscription")
     })

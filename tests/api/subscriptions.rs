@@ -115,7 +115,9 @@ async fn someone_elses_subscription_is_not_found(backend: Backend) {
     assert_eq!(resume.status(), 404);
     assert_eq!(unknown.status(), 404);
     assert_eq!(
-        app.subscription_rows(&owner.member_id).await[0].status,
+        app.subscription_rows(&owner.member_id).await[0]
+            .status
+            .as_str(),
         "trialing"
     );
 }

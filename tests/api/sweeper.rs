@@ -52,7 +52,9 @@ async fn a_trial_is_announced_three_days_ahead_then_expired_once(backend: Backen
     );
     assert_eq!(ended_again, SweepReport::default());
     assert_eq!(
-        app.subscription_rows(&reader.member_id).await[0].status,
+        app.subscription_rows(&reader.member_id).await[0]
+            .status
+            .as_str(),
         "expired"
     );
     assert_eq!(
@@ -121,7 +123,10 @@ async fn two_sweeps_at_once_record_each_event_once(backend: Backend) {
             ]
         );
         let rows = app.subscription_rows(member_id).await;
-        assert!(rows.iter().all(|s| s.status == "expired"), "{rows:?}");
+        assert!(
+            rows.iter().all(|s| s.status.as_str() == "expired"),
+            "{rows:?}"
+        );
     }
 }
 
@@ -140,7 +145,7 @@ async fn the_server_sweeps_on_its_own(backend: Backend) {
     for _ in 0..100 {
         status = app.subscription_rows(&reader.member_id).await[0]
             .status
-            .clone();
+            .to_string();
         if status == "expired" {
             break;
         }

@@ -67,7 +67,8 @@ async fn access_ends_at_trial_end_with_no_sweep(backend: Backend) {
     assert_eq!(last_second["entitlements"][0]["publishers"], "*");
     assert_eq!(after["entitlements"], json!([]));
     assert_eq!(
-        rows[0].status, "trialing",
+        rows[0].status.as_str(),
+        "trialing",
         "no sweep ran; time alone decided"
     );
 }

@@ -189,7 +189,7 @@ async fn checkout_completion_links_the_customer_and_ends_the_trial(backend: Back
 
     // Assert
     assert_eq!(completed.1["outcome"], "applied");
-    assert_eq!(placeholder.status, "trialing");
+    assert_eq!(placeholder.status.as_str(), "trialing");
     assert_eq!(placeholder.trial_ends_at, Some(trial_end.naive_utc()));
     assert_eq!(
         applied.1["outcome"], "applied",
@@ -207,7 +207,7 @@ async fn checkout_completion_links_the_customer_and_ends_the_trial(backend: Back
         })
         .await;
     assert_eq!(customer.as_deref(), Some("cus_new"));
-    assert_eq!(trial.status, "expired");
+    assert_eq!(trial.status.as_str(), "expired");
     let row = subscription_row(&app, "sub_new").await.expect("row");
     assert_eq!(
         (row.status.as_str(), row.stripe_event_at),
@@ -242,9 +242,9 @@ async fn invoices_move_the_status(backend: Backend) {
     deliver(&app, &event("evt_p", "invoice.paid", t + 20, paid)).await;
 
     // Assert
-    assert_eq!(past_due.status, "past_due");
+    assert_eq!(past_due.status.as_str(), "past_due");
     let row = subscription_row(&app, "sub_1").await.expect("row");
-    assert_eq!(row.status, "active");
+    assert_eq!(row.status.as_str(), "active");
     assert_eq!(
         row.current_period_end.map(|t| t.and_utc().timestamp()),
         Some(next_end)

@@ -76,7 +76,7 @@ async fn one_of_two_v1_signatures_is_enough(backend: Backend) {
         (row.member_id.as_str(), row.status.as_str()),
         (member_id.as_str(), "active")
     );
-    assert_eq!(row.source, "stripe");
+    assert_eq!(row.source.as_str(), "stripe");
     assert_eq!(
         row.current_period_end.map(|t| t.and_utc().timestamp()),
         Some(t + 30 * DAY),

@@ -2,6 +2,7 @@
 //! to, which trial a Checkout carries, and whether a Stripe event may change
 //! the state Kiosk already holds (Stripe does not order its events).
 
+use crate::states::SubscriptionStatus;
 use chrono::{DateTime, Duration, Utc};
 
 /// An absolute `http`/`https` URL Stripe may redirect a reader to. The text
@@ -93,14 +94,17 @@ pub fn checkout_trial(
 }
 
 /// Statuses a Stripe subscription never leaves.
-pub fn is_terminal(status: &str) -> bool {
-    matches!(status, "canceled" | "incomplete_expired")
+pub fn is_terminal(status: &SubscriptionStatus) -> bool {
+    matches!(
+        status,
+        SubscriptionStatus::Canceled | SubscriptionStatus::IncompleteExpired
+    )
 }
 
 /// What Kiosk holds of a Stripe subscription, for ordering.
 #[derive(Debug, Clone, Copy)]
 pub struct Held<'a> {
-    pub status: &'a str,
+    pub status: &'a SubscriptionStatus,
     /// `created` of the newest event applied; `None` before any.
     pub event_at: Option<i64>,
 }
@@ -109,7 +113,12 @@ pub struct Held<'a> {
 /// does; of two events in the same second, `customer.subscription.created`
 /// is the older (it is always a subscription's first); a canceled
 /// subscription never comes back to life.
-pub fn supersedes(held: Held<'_>, status: &str, event_at: i64, is_created: bool) -> bool {
+pub fn supersedes(
+    held: Held<'_>,
+    status: &SubscriptionStatus,
+    event_at: i64,
+    is_created: bool,
+) -> bool {
     match held.event_at {
         Some(at) if event_at < at => return false,
         Some(at) if event_at == at && is_created => return false,
@@ -120,11 +129,12 @@ pub fn supersedes(held: Held<'_>, status: &str, event_at: i64, is_created: bool)
 
 /// The status after an invoice: a paid invoice ends a payment problem, a
 /// failed one starts one; other statuses stay as they are.
-pub fn status_after_invoice(held: &str, paid: bool) -> &str {
+pub fn status_after_invoice(held: &SubscriptionStatus, paid: bool) -> SubscriptionStatus {
+    use SubscriptionStatus::{Active, Incomplete, PastDue, Trialing, Unpaid};
     match (held, paid) {
-        ("past_due" | "unpaid" | "incomplete", true) => "active",
-        ("active" | "trialing", false) => "past_due",
-        (other, _) => other,
+        (PastDue | Unpaid | Incomplete, true) => Active,
+        (Active | Trialing, false) => PastDue,
+        (other, _) => other.clone(),
     }
 }
 
@@ -202,7 +212,10 @@ mod tests {
 
     #[test]
     fn ordering_table() {
-        let held = |status, event_at| Held { status, event_at };
+        let held = |status: &str, event_at| Held {
+            status: Box::leak(Box::new(SubscriptionStatus::parse(status))),
+            event_at,
+        };
         let rows: &[(Held<'_>, &str, i64, bool, bool)] = &[
             (held("incomplete", None), "active", 5, false, true),
             (held("incomplete", None), "active", 5, true, true),
@@ -224,7 +237,7 @@ mod tests {
         ];
         for (h, status, event_at, created, expected) in rows {
             assert_eq!(
-                supersedes(*h, status, *event_at, *created),
+                supersedes(*h, &SubscriptionStatus::parse(status), *event_at, *created),
                 *expected,
                 "{h:?} {status} {event_at} {created}"
             );
@@ -245,7 +258,8 @@ mod tests {
             ("canceled", false, "canceled"),
         ];
         for (held, paid, expected) in rows {
-            assert_eq!(status_after_invoice(held, paid), expected, "{held} {paid}");
+            let after = status_after_invoice(&SubscriptionStatus::parse(held), paid);
+            assert_eq!(after.as_str(), expected, "{held} {paid}");
         }
     }
 }

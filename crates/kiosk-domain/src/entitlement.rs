@@ -5,6 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::states::{Source, SubscriptionStatus};
+
 /// Why a reader has access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,8 +38,8 @@ pub struct Entitlement {
 /// The parts of a subscription that decide access.
 #[derive(Debug, Clone, Copy)]
 pub struct SubscriptionState<'a> {
-    pub status: &'a str,
-    pub source: &'a str,
+    pub status: &'a SubscriptionStatus,
+    pub source: &'a Source,
     pub trial_ends_at: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
     /// The member asked to stop at the period end: no renewal will move
@@ -49,7 +51,7 @@ pub struct SubscriptionState<'a> {
 /// period end when it will not renew: complimentary with an end, or set to
 /// cancel at the period end); `past_due` for `grace` after the period end;
 /// `canceled` until the period end; everything else, including statuses
-/// Kiosk does not know, grants nothing.
+/// and sources Kiosk does not know, grants nothing.
 pub fn entitlement(
     sub: SubscriptionState<'_>,
     now: DateTime<Utc>,
@@ -62,14 +64,14 @@ pub fn entitlement(
         }),
         _ => None,
     };
-    let paid_grant = if sub.source == "complimentary" {
-        Grant::Complimentary
-    } else {
-        Grant::Subscription
+    let paid_grant = match sub.source {
+        Source::Complimentary => Grant::Complimentary,
+        Source::Trial | Source::Stripe => Grant::Subscription,
+        Source::Unknown(_) => return None,
     };
     match sub.status {
-        "trialing" => until(sub.trial_ends_at, Grant::Trial),
-        "active" => match sub.current_period_end {
+        SubscriptionStatus::Trialing => until(sub.trial_ends_at, Grant::Trial),
+        SubscriptionStatus::Active => match sub.current_period_end {
             None => Some(Entitlement {
                 grant: paid_grant,
                 ends_at: None,
@@ -82,11 +84,11 @@ pub fn entitlement(
                 ends_at: end,
             }),
         },
-        "past_due" => until(
+        SubscriptionStatus::PastDue => until(
             sub.current_period_end.map(|end| end + grace),
             Grant::GracePeriod,
         ),
-        "canceled" => until(sub.current_period_end, paid_grant),
+        SubscriptionStatus::Canceled => until(sub.current_period_end, paid_grant),
         _ => None,
     }
 }
@@ -171,13 +173,17 @@ mod tests {
             ("something_new", "stripe", after, after, false, None),
             ("ACTIVE", "stripe", None, after, false, None),
             ("", "stripe", after, after, false, None),
+            // a source Kiosk cannot read grants nothing
+            ("active", "gift", None, None, false, None),
+            ("trialing", "", after, None, false, None),
         ];
         for &(status, source, trial_ends_at, current_period_end, cancel_at_period_end, expected) in
             rows
         {
+            let (status, source) = (SubscriptionStatus::parse(status), Source::parse(source));
             let sub = SubscriptionState {
-                status,
-                source,
+                status: &status,
+                source: &source,
                 trial_ends_at,
                 current_period_end,
                 cancel_at_period_end,
@@ -190,25 +196,23 @@ mod tests {
     #[test]
     fn entitlement_ends_when_access_ends() {
         let end = at(5, 0);
-        let state = |status, source, trial, period| SubscriptionState {
-            status,
-            source,
-            trial_ends_at: trial,
-            current_period_end: period,
-            cancel_at_period_end: false,
-        };
         let grace = Duration::days(7);
         let rows = [
-            (
-                state("past_due", "stripe", None, Some(end)),
-                Some(end + grace),
-            ),
-            (state("trialing", "trial", Some(end), None), Some(end)),
-            (state("canceled", "stripe", None, Some(end)), Some(end)),
-            (state("active", "complimentary", None, Some(end)), Some(end)),
-            (state("active", "complimentary", None, None), None),
+            ("past_due", "stripe", None, Some(end), Some(end + grace)),
+            ("trialing", "trial", Some(end), None, Some(end)),
+            ("canceled", "stripe", None, Some(end), Some(end)),
+            ("active", "complimentary", None, Some(end), Some(end)),
+            ("active", "complimentary", None, None, None),
         ];
-        for (sub, expected) in rows {
+        for (status, source, trial, period, expected) in rows {
+            let (status, source) = (SubscriptionStatus::parse(status), Source::parse(source));
+            let sub = SubscriptionState {
+                status: &status,
+                source: &source,
+                trial_ends_at: trial,
+                current_period_end: period,
+                cancel_at_period_end: false,
+            };
             let e = entitlement(sub, at(4, 0), grace).expect("entitled");
             assert_eq!(e.ends_at, expected, "{sub:?}");
         }

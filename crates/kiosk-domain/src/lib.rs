@@ -22,6 +22,7 @@ pub mod password;
 pub mod plan_terms;
 pub mod publisher_rules;
 pub mod slug;
+pub mod states;
 pub mod stripe_lifecycle;
 pub mod stripe_state;
 pub mod text;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::entitlement::{entitlement, SubscriptionState};
+use crate::states::{PlanStatus, Source, SubscriptionStatus};
 
 /// How far ahead `trial.will_end` is announced.
 pub fn trial_warning() -> Duration {
@@ -47,7 +48,7 @@ impl EventKind {
 /// The trial terms of a plan, as far as starting a trial goes.
 #[derive(Debug, Clone, Copy)]
 pub struct TrialTerms<'a> {
-    pub plan_status: &'a str,
+    pub plan_status: &'a PlanStatus,
     pub trial_days: i32,
     pub trial_requires_card: bool,
 }
@@ -63,7 +64,7 @@ pub enum TrialRefusal {
 
 /// How long a card-free trial of this plan lasts, or why there is none.
 pub fn trial_length(terms: TrialTerms<'_>) -> Result<Duration, TrialRefusal> {
-    if terms.plan_status != "active" {
+    if !terms.plan_status.on_sale() {
         Err(TrialRefusal::PlanUnavailable)
     } else if terms.trial_days <= 0 {
         Err(TrialRefusal::NoTrial)
@@ -76,14 +77,17 @@ pub fn trial_length(terms: TrialTerms<'_>) -> Result<Duration, TrialRefusal> {
 
 /// A Stripe subscription that is paid, or on a trial with a card, replaces
 /// the member's card-less trial: the two never grant side by side.
-pub fn replaces_card_less_trial(stripe_status: &str) -> bool {
-    matches!(stripe_status, "active" | "trialing")
+pub fn replaces_card_less_trial(stripe_status: &SubscriptionStatus) -> bool {
+    matches!(
+        stripe_status,
+        SubscriptionStatus::Active | SubscriptionStatus::Trialing
+    )
 }
 
 /// Whether `sub` rules out starting a card-less trial at `now`: a Stripe
 /// subscription, still granting access, that would end the trial at once.
 pub fn blocks_card_less_trial(sub: SubscriptionState<'_>, now: DateTime<Utc>) -> bool {
-    sub.source == "stripe"
+    *sub.source == Source::Stripe
         && replaces_card_less_trial(sub.status)
         && entitlement(sub, now, Duration::zero()).is_some()
 }
@@ -113,13 +117,11 @@ pub enum Cancel {
 }
 
 pub fn cancel(sub: SubscriptionState<'_>) -> Cancel {
-    let local_trial = sub.source == "trial";
-    match sub.status {
-        "trialing" if local_trial => Cancel::EndNow,
-        "active" if sub.source == "complimentary" && sub.current_period_end.is_none() => {
-            Cancel::EndNow
-        }
-        "trialing" | "active" | "past_due" if !sub.cancel_at_period_end => Cancel::AtPeriodEnd,
+    use SubscriptionStatus::{Active, Trialing};
+    match (sub.status, sub.source) {
+        (Trialing, Source::Trial) => Cancel::EndNow,
+        (Active, Source::Complimentary) if sub.current_period_end.is_none() => Cancel::EndNow,
+        (status, _) if status.is_running() && !sub.cancel_at_period_end => Cancel::AtPeriodEnd,
         _ => Cancel::Unchanged,
     }
 }
@@ -135,8 +137,7 @@ pub enum Resume {
 }
 
 pub fn resume(sub: SubscriptionState<'_>, now: DateTime<Utc>, grace: Duration) -> Resume {
-    let running = matches!(sub.status, "trialing" | "active" | "past_due");
-    if !running || entitlement(sub, now, grace).is_none() {
+    if !sub.status.is_running() || entitlement(sub, now, grace).is_none() {
         Resume::NotResumable
     } else if sub.cancel_at_period_end {
         Resume::Resume
@@ -162,7 +163,7 @@ pub enum Sweep {
 /// Marks what time already decided; access never waits for this. Stripe
 /// trials are left alone: Stripe turns them into paid subscriptions.
 pub fn sweep(sub: SubscriptionState<'_>, now: DateTime<Utc>, grace: Duration) -> Sweep {
-    let ended_event = if sub.source == "trial" {
+    let ended_event = if *sub.source == Source::Trial {
         EventKind::TrialEnded
     } else {
         EventKind::SubscriptionExpired
@@ -174,15 +175,16 @@ pub fn sweep(sub: SubscriptionState<'_>, now: DateTime<Utc>, grace: Duration) ->
         },
         _ => Sweep::Nothing,
     };
+    use SubscriptionStatus::{Active, Canceled, PastDue, Trialing};
     match sub.status {
-        "trialing" if sub.source == "trial" => match sub.trial_ends_at {
+        Trialing if *sub.source == Source::Trial => match sub.trial_ends_at {
             Some(end) if end > now && end - now <= trial_warning() => Sweep::WarnTrialEnding,
             Some(_) => expire_at(sub.trial_ends_at),
             None => Sweep::Nothing,
         },
-        "canceled" => expire_at(sub.current_period_end.or(sub.trial_ends_at)),
-        "past_due" => expire_at(sub.current_period_end.map(|end| end + grace)),
-        "active" if sub.source == "complimentary" || sub.cancel_at_period_end => {
+        Canceled => expire_at(sub.current_period_end.or(sub.trial_ends_at)),
+        PastDue => expire_at(sub.current_period_end.map(|end| end + grace)),
+        Active if *sub.source == Source::Complimentary || sub.cancel_at_period_end => {
             expire_at(sub.current_period_end)
         }
         _ => Sweep::Nothing,

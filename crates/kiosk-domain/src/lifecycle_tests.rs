@@ -1,6 +1,11 @@
 use super::*;
 use chrono::TimeZone;
 
+/// A state from its stored text, for the tables (leaked: tests only).
+fn stored<T: From<String>>(raw: &str) -> &'static T {
+    Box::leak(Box::new(T::from(raw.to_owned())))
+}
+
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0)
         .single()
@@ -15,8 +20,8 @@ fn sub(
     cancel_at_period_end: bool,
 ) -> SubscriptionState<'static> {
     SubscriptionState {
-        status,
-        source,
+        status: stored(status),
+        source: stored(source),
         trial_ends_at,
         current_period_end,
         cancel_at_period_end,
@@ -25,8 +30,8 @@ fn sub(
 
 #[test]
 fn trial_terms() {
-    let terms = |plan_status, trial_days, trial_requires_card| TrialTerms {
-        plan_status,
+    let terms = |plan_status: &str, trial_days, trial_requires_card| TrialTerms {
+        plan_status: stored(plan_status),
         trial_days,
         trial_requires_card,
     };

@@ -3,6 +3,7 @@
 //! (the status table in `entitlement`), so `GET /v1/me` and the access
 //! decision agree, and nothing waits for the sweeper.
 
+use crate::states::Source;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Serialize, Serializer};
 
@@ -50,8 +51,7 @@ pub struct MemberEntitlement {
     pub subscription_id: String,
     pub plan: String,
     pub publishers: Coverage,
-    /// `trial`, `stripe` or `complimentary`.
-    pub source: String,
+    pub source: Source,
     pub grant: Grant,
     /// When access ends if nothing changes; `None` for open-ended access.
     pub ends_at: Option<DateTime<Utc>>,
@@ -77,7 +77,7 @@ pub fn member_entitlements(
                 subscription_id: sub.id.to_owned(),
                 plan: sub.plan.to_owned(),
                 publishers: sub.coverage.clone(),
-                source: sub.state.source.to_owned(),
+                source: sub.state.source.clone(),
                 grant: e.grant,
                 ends_at: e.ends_at,
             })
@@ -104,6 +104,7 @@ pub fn covering<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::states::SubscriptionStatus;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -118,8 +119,8 @@ mod tests {
         end: Option<DateTime<Utc>>,
     ) -> SubscriptionState<'static> {
         SubscriptionState {
-            status,
-            source,
+            status: Box::leak(Box::new(SubscriptionStatus::parse(status))),
+            source: Box::leak(Box::new(Source::parse(source))),
             trial_ends_at: (source == "trial").then_some(end).flatten(),
             current_period_end: (source != "trial").then_some(end).flatten(),
             cancel_at_period_end: false,

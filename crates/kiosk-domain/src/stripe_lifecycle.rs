@@ -4,6 +4,7 @@
 
 use super::entitlement::SubscriptionState;
 use super::lifecycle::EventKind;
+use crate::states::SubscriptionStatus;
 
 /// The lifecycle event a Stripe-reported change means, matching what a
 /// local change records: a cancellation (`canceled`, or renewal switched
@@ -17,21 +18,18 @@ pub fn stripe_change_event(
     before: Option<SubscriptionState<'_>>,
     after: SubscriptionState<'_>,
 ) -> Option<EventKind> {
-    let ended = |status: &str| {
-        matches!(
-            status,
-            "canceled" | "unpaid" | "incomplete_expired" | "expired"
-        )
+    use SubscriptionStatus::{Canceled, Expired, IncompleteExpired, Unpaid};
+    let ended = |status: &SubscriptionStatus| {
+        matches!(status, Canceled | Unpaid | IncompleteExpired | Expired)
     };
-    let running = |status: &str| matches!(status, "trialing" | "active" | "past_due");
     if before.is_some_and(|b| ended(b.status)) {
         return None;
     }
     let announced = before.is_some_and(|b| b.cancel_at_period_end);
     match after.status {
-        "canceled" if !announced => Some(EventKind::SubscriptionCanceled),
-        "unpaid" => Some(EventKind::SubscriptionExpired),
-        status if running(status) && after.cancel_at_period_end && !announced => {
+        Canceled if !announced => Some(EventKind::SubscriptionCanceled),
+        Unpaid => Some(EventKind::SubscriptionExpired),
+        status if status.is_running() && after.cancel_at_period_end && !announced => {
             Some(EventKind::SubscriptionCanceled)
         }
         _ => None,
@@ -44,8 +42,8 @@ mod tests {
 
     fn sub(status: &'static str, cancel_at_period_end: bool) -> SubscriptionState<'static> {
         SubscriptionState {
-            status,
-            source: "stripe",
+            status: Box::leak(Box::new(SubscriptionStatus::parse(status))),
+            source: &crate::states::Source::Stripe,
             trial_ends_at: None,
             current_period_end: None,
             cancel_at_period_end,

@@ -3,14 +3,15 @@
 //! trial. Pure rules over Unix seconds; the webhook handlers apply them.
 
 use super::billing::is_terminal;
+use crate::states::SubscriptionStatus;
 
 /// The status to keep for a subscription an event reports. Stripe sends
 /// `customer.subscription.deleted` when a subscription has ended, so that
 /// event is kept as ended (`canceled`) even if its object's status still
 /// reads as running.
-pub fn kept_status(status: &str, deleted: bool) -> &str {
-    if deleted && !is_terminal(status) {
-        "canceled"
+pub fn kept_status(status: SubscriptionStatus, deleted: bool) -> SubscriptionStatus {
+    if deleted && !is_terminal(&status) {
+        SubscriptionStatus::Canceled
     } else {
         status
     }
@@ -27,10 +28,15 @@ pub fn ended_access_end(
     ended_at: Option<i64>,
     fallback: i64,
     period_end: Option<i64>,
-    held: Option<(&str, Option<i64>)>,
+    held: Option<(&SubscriptionStatus, Option<i64>)>,
 ) -> i64 {
     let held_end = held
-        .filter(|(status, _)| matches!(*status, "canceled" | "expired"))
+        .filter(|(status, _)| {
+            matches!(
+                status,
+                SubscriptionStatus::Canceled | SubscriptionStatus::Expired
+            )
+        })
         .and_then(|(_, end)| end);
     [period_end, held_end]
         .into_iter()
@@ -41,8 +47,12 @@ pub fn ended_access_end(
 /// Whether a Stripe subscription ran a free trial: it is `trialing`, or
 /// Stripe records a trial on it (the fields stay after the trial). That
 /// trial is the member's one free trial, as a card-less one would be.
-pub fn ran_trial(status: &str, trial_start: Option<i64>, trial_end: Option<i64>) -> bool {
-    status == "trialing" || trial_start.is_some() || trial_end.is_some()
+pub fn ran_trial(
+    status: &SubscriptionStatus,
+    trial_start: Option<i64>,
+    trial_end: Option<i64>,
+) -> bool {
+    *status == SubscriptionStatus::Trialing || trial_start.is_some() || trial_end.is_some()
 }
 
 #[cfg(test)]
@@ -61,7 +71,8 @@ mod tests {
             ("canceled", false, "canceled"),
         ];
         for (status, deleted, expected) in rows {
-            assert_eq!(kept_status(status, deleted), expected, "{status} {deleted}");
+            let kept = kept_status(SubscriptionStatus::parse(status), deleted);
+            assert_eq!(kept.as_str(), expected, "{status} {deleted}");
         }
     }
 
@@ -96,6 +107,8 @@ mod tests {
             (None, 900, period_end, Some(("canceled", None)), 900),
         ];
         for &(ended_at, fallback, period_end, held, expected) in rows {
+            let held = held.map(|(status, end)| (SubscriptionStatus::parse(status), end));
+            let held = held.as_ref().map(|(status, end)| (status, *end));
             assert_eq!(
                 ended_access_end(ended_at, fallback, period_end, held),
                 expected,
@@ -106,11 +119,31 @@ mod tests {
 
     #[test]
     fn trials_stripe_ran() {
-        assert!(ran_trial("trialing", None, None));
-        assert!(ran_trial("active", Some(1), Some(2)));
-        assert!(ran_trial("canceled", None, Some(2)));
-        assert!(ran_trial("paused", Some(1), None));
-        assert!(!ran_trial("active", None, None));
-        assert!(!ran_trial("canceled", None, None));
+        assert!(ran_trial(
+            &SubscriptionStatus::parse("trialing"),
+            None,
+            None
+        ));
+        assert!(ran_trial(
+            &SubscriptionStatus::parse("active"),
+            Some(1),
+            Some(2)
+        ));
+        assert!(ran_trial(
+            &SubscriptionStatus::parse("canceled"),
+            None,
+            Some(2)
+        ));
+        assert!(ran_trial(
+            &SubscriptionStatus::parse("paused"),
+            Some(1),
+            None
+        ));
+        assert!(!ran_trial(&SubscriptionStatus::parse("active"), None, None));
+        assert!(!ran_trial(
+            &SubscriptionStatus::parse("canceled"),
+            None,
+            None
+        ));
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use kiosk_domain::states::{Source, SubscriptionStatus};
 
 use super::members::Member;
 use super::plans::Plan;
@@ -74,8 +75,8 @@ pub fn running_trial(
 ) -> QueryResult<Option<Subscription>> {
     subscriptions::table
         .filter(subscriptions::member_id.eq(member_id))
-        .filter(subscriptions::source.eq("trial"))
-        .filter(subscriptions::status.eq("trialing"))
+        .filter(subscriptions::source.eq(Source::Trial.as_str()))
+        .filter(subscriptions::status.eq(SubscriptionStatus::Trialing.as_str()))
         .filter(subscriptions::trial_ends_at.gt(now))
         .order(subscriptions::trial_ends_at.desc())
         .select(Subscription::as_select())
@@ -92,11 +93,11 @@ pub fn end_trials(
     diesel::update(
         subscriptions::table
             .filter(subscriptions::member_id.eq(member_id))
-            .filter(subscriptions::source.eq("trial"))
-            .filter(subscriptions::status.eq("trialing")),
+            .filter(subscriptions::source.eq(Source::Trial.as_str()))
+            .filter(subscriptions::status.eq(SubscriptionStatus::Trialing.as_str())),
     )
     .set((
-        subscriptions::status.eq("expired"),
+        subscriptions::status.eq(SubscriptionStatus::Expired.as_str()),
         subscriptions::canceled_at.eq(now),
         subscriptions::updated_at.eq(now),
     ))
@@ -119,7 +120,8 @@ pub fn by_stripe_id(
 #[diesel(table_name = subscriptions, treat_none_as_null = true)]
 pub struct StripeState {
     pub plan_id: String,
-    pub status: String,
+    #[diesel(serialize_as = String)]
+    pub status: SubscriptionStatus,
     pub trial_ends_at: Option<NaiveDateTime>,
     pub current_period_end: Option<NaiveDateTime>,
     pub cancel_at_period_end: bool,
@@ -138,13 +140,13 @@ pub fn replace_state(
 ) -> QueryResult<usize> {
     let row = subscriptions::table
         .filter(subscriptions::id.eq(&held.id))
-        .filter(subscriptions::status.eq(&held.status));
+        .filter(subscriptions::status.eq(held.status.as_str()));
     match held.stripe_event_at {
         Some(at) => diesel::update(row.filter(subscriptions::stripe_event_at.eq(at)))
-            .set(state)
+            .set(state.clone())
             .execute(conn),
         None => diesel::update(row.filter(subscriptions::stripe_event_at.is_null()))
-            .set(state)
+            .set(state.clone())
             .execute(conn),
     }
 }

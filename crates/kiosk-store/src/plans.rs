@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::{plan_publishers, plans};
 use super::DbConnection;
+use kiosk_domain::states::PlanStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = plans)]
@@ -21,8 +22,8 @@ pub struct Plan {
     /// True when the plan covers every publisher; otherwise see
     /// `plan_publishers`.
     pub all_publishers: bool,
-    /// `active` or `archived`.
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: PlanStatus,
     pub stripe_price_id: Option<String>,
     pub stripe_product_id: Option<String>,
     pub created_at: NaiveDateTime,
@@ -31,7 +32,7 @@ pub struct Plan {
 
 pub fn insert(conn: &mut DbConnection, plan: &Plan, publisher_ids: &[String]) -> QueryResult<()> {
     diesel::insert_into(plans::table)
-        .values(plan)
+        .values(plan.clone())
         .execute(conn)?;
     set_scope(conn, &plan.id, publisher_ids)
 }
@@ -116,11 +117,11 @@ pub fn update(conn: &mut DbConnection, plan: &Plan) -> QueryResult<usize> {
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: PlanStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(plans::table.find(id))
-        .set((plans::status.eq(status), plans::updated_at.eq(now)))
+        .set((plans::status.eq(status.as_str()), plans::updated_at.eq(now)))
         .execute(conn)
 }
 
@@ -148,7 +149,7 @@ pub fn page(
         query = query.filter(plans::id.gt(after));
     }
     if active_only {
-        query = query.filter(plans::status.eq("active"));
+        query = query.filter(plans::status.eq(PlanStatus::Active.as_str()));
     }
     query.load(conn)
 }

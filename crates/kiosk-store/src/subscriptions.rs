@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::{plans, subscriptions};
 use super::DbConnection;
+use kiosk_domain::states::{Source, SubscriptionStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = subscriptions)]
@@ -10,9 +11,10 @@ pub struct Subscription {
     pub id: String,
     pub member_id: String,
     pub plan_id: String,
-    /// `trial`, `stripe` or `complimentary`.
-    pub source: String,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub source: Source,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: SubscriptionStatus,
     pub trial_ends_at: Option<NaiveDateTime>,
     pub current_period_end: Option<NaiveDateTime>,
     pub cancel_at_period_end: bool,
@@ -30,16 +32,16 @@ impl Subscription {
     pub fn new(
         member_id: &str,
         plan_id: &str,
-        source: &str,
-        status: &str,
+        source: Source,
+        status: SubscriptionStatus,
         now: NaiveDateTime,
     ) -> Self {
         Self {
             id: kiosk_domain::ids::new_id("sub"),
             member_id: member_id.to_owned(),
             plan_id: plan_id.to_owned(),
-            source: source.to_owned(),
-            status: status.to_owned(),
+            source,
+            status,
             trial_ends_at: None,
             current_period_end: None,
             cancel_at_period_end: false,
@@ -64,7 +66,7 @@ impl Subscription {
 
 pub fn insert(conn: &mut DbConnection, subscription: &Subscription) -> QueryResult<()> {
     diesel::insert_into(subscriptions::table)
-        .values(subscription)
+        .values(subscription.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -121,12 +123,12 @@ pub fn save_if_unchanged(
     let updated = diesel::update(
         subscriptions::table
             .filter(subscriptions::id.eq(&seen.id))
-            .filter(subscriptions::status.eq(&seen.status))
+            .filter(subscriptions::status.eq(seen.status.as_str()))
             .filter(subscriptions::cancel_at_period_end.eq(seen.cancel_at_period_end))
             .filter(subscriptions::updated_at.eq(seen.updated_at)),
     )
     .set((
-        subscriptions::status.eq(&sub.status),
+        subscriptions::status.eq(sub.status.as_str()),
         subscriptions::trial_ends_at.eq(sub.trial_ends_at),
         subscriptions::current_period_end.eq(sub.current_period_end),
         subscriptions::cancel_at_period_end.eq(sub.cancel_at_period_end),
@@ -150,22 +152,22 @@ pub fn sweep_candidates(
 ) -> QueryResult<Vec<Subscription>> {
     use subscriptions::dsl as s;
     let trials = s::status
-        .eq("trialing")
-        .and(s::source.eq("trial"))
+        .eq(SubscriptionStatus::Trialing.as_str())
+        .and(s::source.eq(Source::Trial.as_str()))
         .and(s::trial_ends_at.le(now + warn));
-    let canceled = s::status.eq("canceled").and(
+    let canceled = s::status.eq(SubscriptionStatus::Canceled.as_str()).and(
         s::current_period_end.le(now).or(s::current_period_end
             .is_null()
             .and(s::trial_ends_at.le(now))),
     );
     let past_due = s::status
-        .eq("past_due")
+        .eq(SubscriptionStatus::PastDue.as_str())
         .and(s::current_period_end.le(now - grace));
     let ending = s::status
-        .eq("active")
+        .eq(SubscriptionStatus::Active.as_str())
         .and(
             s::source
-                .eq("complimentary")
+                .eq(Source::Complimentary.as_str())
                 .or(s::cancel_at_period_end.eq(true)),
         )
         .and(s::current_period_end.le(now));

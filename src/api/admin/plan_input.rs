@@ -2,6 +2,7 @@
 //! before anything is written. `interval` is stored as `billing_interval`;
 //! `publishers` as `all_publishers` plus `plan_publishers` rows.
 
+use crate::domain::states::PlanStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
@@ -112,7 +113,7 @@ pub fn blank_plan(code: &str, now: DateTime<Utc>) -> Result<Plan, ApiError> {
         trial_days: 0,
         trial_requires_card: false,
         all_publishers: true,
-        status: "active".to_owned(),
+        status: PlanStatus::Active,
         stripe_price_id: None,
         stripe_product_id: None,
         created_at: now.naive_utc(),

@@ -2,6 +2,7 @@
 //! subscription uses is never deleted, only archived (it then leaves the
 //! public catalogue).
 
+use crate::domain::states::PlanStatus;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
@@ -203,7 +204,7 @@ pub async fn archive(
         .write(move |conn| {
             let current = by_code(conn, &code)?;
             let before = view(conn, &current)?;
-            plans::set_status(conn, &current.id, "archived", now.naive_utc())?;
+            plans::set_status(conn, &current.id, PlanStatus::Archived, now.naive_utc())?;
             let archived = found(plans::find(conn, &current.id)?, "plan")?;
             let after = view(conn, &archived)?;
             record(

@@ -1,5 +1,6 @@
 //! Response bodies of the admin API and the public catalogue.
 
+use crate::domain::states::{PlanStatus, Source, SubscriptionStatus};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::Serialize;
 
@@ -60,7 +61,7 @@ pub struct PlanView {
     pub trial_requires_card: bool,
     /// `"*"` or the slugs of the publishers covered.
     pub publishers: serde_json::Value,
-    pub status: String,
+    pub status: PlanStatus,
     pub stripe_price_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -144,8 +145,8 @@ impl From<AuditEntry> for AuditEntryView {
 pub struct SubscriptionView {
     pub id: String,
     pub plan: String,
-    pub source: String,
-    pub status: String,
+    pub source: Source,
+    pub status: SubscriptionStatus,
     pub trial_ends_at: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
     pub cancel_at_period_end: bool,

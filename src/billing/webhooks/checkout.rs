@@ -1,6 +1,7 @@
 //! `checkout.session.completed`: link the Stripe customer to the member and
 //! record the subscription until its own events arrive.
 
+use crate::domain::states::{Source, SubscriptionStatus};
 use chrono::NaiveDateTime;
 
 use super::{
@@ -70,7 +71,7 @@ pub(super) fn completed(
                     e.into()
                 }
             })?;
-            if placeholder.status == "trialing" {
+            if placeholder.status == SubscriptionStatus::Trialing {
                 record_stripe_trial(conn, &placeholder, None, now)?;
             }
             placeholder.status
@@ -91,17 +92,17 @@ fn placeholder(
     now: NaiveDateTime,
 ) -> Result<Subscription, WebhookError> {
     let (status, trial_ends_at) = match session.payment_status.as_deref() {
-        Some("paid") => ("active", None),
+        Some("paid") => (SubscriptionStatus::Active, None),
         Some("no_payment_required") => {
             let carried = db::running_trial(conn, member_id, now)?.and_then(|t| t.trial_ends_at);
             let fresh = now + chrono::Duration::days(i64::from(plan.trial_days.max(0)));
-            ("trialing", Some(carried.unwrap_or(fresh)))
+            (SubscriptionStatus::Trialing, Some(carried.unwrap_or(fresh)))
         }
-        _ => ("incomplete", None),
+        _ => (SubscriptionStatus::Incomplete, None),
     };
     Ok(Subscription {
         trial_ends_at,
         stripe_subscription_id: Some(stripe_id.to_owned()),
-        ..Subscription::new(member_id, &plan.id, "stripe", status, now)
+        ..Subscription::new(member_id, &plan.id, Source::Stripe, status, now)
     })
 }

@@ -27,7 +27,7 @@ pub(super) fn apply(
         status: &row.status,
         event_at: row.stripe_event_at,
     };
-    if is_terminal(&row.status) || !supersedes(held, status, event.created, false) {
+    if is_terminal(&row.status) || !supersedes(held, &status, event.created, false) {
         return Ok(Processed::only(Outcome::Stale));
     }
     let period_end = match invoice.period_end.and_then(naive) {
@@ -36,7 +36,7 @@ pub(super) fn apply(
     };
     let new = StripeState {
         plan_id: row.plan_id.clone(),
-        status: status.to_owned(),
+        status: status.clone(),
         trial_ends_at: row.trial_ends_at,
         current_period_end: period_end,
         cancel_at_period_end: row.cancel_at_period_end,
@@ -47,6 +47,6 @@ pub(super) fn apply(
     if db::replace_state(conn, &row, &new)? == 0 {
         return Err(concurrent_change());
     }
-    end_trial_if_paid(conn, &row.member_id, status, now)?;
+    end_trial_if_paid(conn, &row.member_id, &status, now)?;
     Ok(Processed::applied(&row.member_id))
 }

@@ -4,6 +4,7 @@
 //! and changes nothing, and a failure anywhere rolls the row back with the
 //! effects, so Stripe's retry applies the event once.
 
+use crate::domain::states::SubscriptionStatus;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::events::Event;
@@ -129,7 +130,7 @@ pub fn process(
 pub(super) fn end_trial_if_paid(
     conn: &mut DbConnection,
     member_id: &str,
-    stripe_status: &str,
+    stripe_status: &SubscriptionStatus,
     now: NaiveDateTime,
 ) -> Result<(), WebhookError> {
     if replaces_card_less_trial(stripe_status) {

@@ -1,6 +1,7 @@
 //! `customer.subscription.*`: Stripe's subscription state, applied unless
 //! Kiosk holds a newer one.
 
+use crate::domain::states::{Source, SubscriptionStatus};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{
@@ -26,7 +27,10 @@ pub(super) fn changed(
         return Ok(Processed::only(Outcome::Unmatched));
     };
     let is_created = event.kind == "customer.subscription.created";
-    let status = kept_status(&sub.status, event.kind == "customer.subscription.deleted");
+    let status = kept_status(
+        sub.status.clone(),
+        event.kind == "customer.subscription.deleted",
+    );
     let plan_id = plan_for(conn, &sub)?;
     if let Some(row) = db::by_stripe_id(conn, &sub.id)? {
         members::lock(conn, &row.member_id)?;
@@ -34,11 +38,11 @@ pub(super) fn changed(
             status: &row.status,
             event_at: row.stripe_event_at,
         };
-        if !supersedes(held, status, event.created, is_created) {
+        if !supersedes(held, &status, event.created, is_created) {
             return Ok(Processed::only(Outcome::Stale));
         }
         let plan_id = plan_id.unwrap_or_else(|| row.plan_id.clone());
-        let new = kept_state(&sub, status, plan_id, Some(&row), event, now);
+        let new = kept_state(&sub, status.clone(), plan_id, Some(&row), event, now);
         if db::replace_state(conn, &row, &new)? == 0 {
             return Err(concurrent_change());
         }
@@ -56,7 +60,7 @@ pub(super) fn changed(
         id: new_id("sub"),
         member_id: member_id.clone(),
         plan_id: new.plan_id.clone(),
-        source: "stripe".into(),
+        source: Source::Stripe,
         status: new.status.clone(),
         trial_ends_at: new.trial_ends_at,
         current_period_end: new.current_period_end,
@@ -83,15 +87,15 @@ pub(super) fn changed(
 /// it, access ends when it ended, not at the period end Stripe still shows.
 fn kept_state(
     sub: &StripeSubscription,
-    status: &str,
+    status: SubscriptionStatus,
     plan_id: String,
     held: Option<&Subscription>,
     event: &Event,
     now: NaiveDateTime,
 ) -> StripeState {
     let unix = |t: NaiveDateTime| t.and_utc().timestamp();
-    let period_end = if status == "canceled" {
-        let held = held.map(|row| (row.status.as_str(), row.current_period_end.map(unix)));
+    let period_end = if status == SubscriptionStatus::Canceled {
+        let held = held.map(|row| (&row.status, row.current_period_end.map(unix)));
         let fallback = event.created.min(unix(now));
         Some(ended_access_end(
             sub.ended_at,
@@ -104,7 +108,7 @@ fn kept_state(
     };
     StripeState {
         plan_id,
-        status: status.to_owned(),
+        status,
         trial_ends_at: sub.trial_end.and_then(naive),
         current_period_end: period_end.and_then(naive),
         cancel_at_period_end: sub.cancel_at_period_end,
