@@ -1,30 +1,21 @@
-//! One error type for the HTTP API, answered as RFC 9457 problem+json with a
-//! stable `code`. Server-side failures keep their cause for the log and show
-//! the caller nothing of it.
+//! The HTTP face of Kiosk's errors: a core error answered as RFC 9457
+//! problem+json with its stable `code`. Server-side failures keep their
+//! cause for the log and show the caller nothing of it.
+
+use std::ops::{Deref, DerefMut};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+pub use kiosk_core::error::{CoreError, CoreResult};
 pub use kiosk_domain::{ErrorCode, Invalid};
 
+/// A core error on its way to the caller. Built like one (the same
+/// constructors) and read like one (it dereferences to it).
 #[derive(Debug, thiserror::Error)]
-#[error("{code}: {detail}")]
-pub struct ApiError {
-    /// What went wrong; it carries the HTTP status too.
-    pub code: ErrorCode,
-    pub detail: String,
-    /// Seconds the caller should wait before trying again (429, 503).
-    pub retry_after: Option<u64>,
-    /// Which request field was wrong, for validation errors.
-    pub field: Option<&'static str>,
-    #[source]
-    pub cause: Option<anyhow::Error>,
-    /// Set when a request is turned away on purpose to shed load: counted
-    /// and logged once in a while, not once per request (a flood would
-    /// otherwise pay for its own log lines).
-    pub shed: Option<&'static str>,
-}
+#[error(transparent)]
+pub struct ApiError(pub CoreError);
 
 #[derive(Serialize)]
 struct Problem<'a> {
@@ -40,102 +31,43 @@ struct Problem<'a> {
     field: Option<&'a str>,
 }
 
-impl ApiError {
-    /// An error with this code (and so its status).
-    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self {
-            code,
-            detail: detail.into(),
-            retry_after: None,
-            field: None,
-            cause: None,
-            shed: None,
+/// The constructors of `CoreError`, answering an `ApiError`.
+macro_rules! constructors {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        impl ApiError {
+            $(pub fn $name($($arg: $ty),*) -> Self {
+                Self(CoreError::$name($($arg),*))
+            })*
         }
+    };
+}
+
+constructors! {
+    new(code: ErrorCode, detail: impl Into<String>);
+    validation(field: &'static str, detail: impl Into<String>);
+    token_invalid();
+    token_expired();
+    invalid_api_key();
+    forbidden(detail: impl Into<String>);
+    not_found(detail: impl Into<String>);
+    rate_limited(retry_after: u64);
+    overloaded(what: &'static str);
+    unavailable(cause: impl Into<anyhow::Error>);
+    internal(cause: impl Into<anyhow::Error>);
+}
+
+impl ApiError {
+    pub fn with_field(self, field: &'static str) -> Self {
+        Self(self.0.with_field(field))
     }
 
-    pub fn with_field(mut self, field: &'static str) -> Self {
-        self.field = Some(field);
-        self
-    }
-
-    pub fn with_retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
-    }
-
-    pub fn validation(field: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(ErrorCode::ValidationFailed, detail).with_field(field)
-    }
-
-    pub fn token_invalid() -> Self {
-        Self::new(ErrorCode::TokenInvalid, "The access token is not valid.")
-    }
-
-    pub fn token_expired() -> Self {
-        Self::new(ErrorCode::TokenExpired, "The token has expired.")
-    }
-
-    pub fn invalid_api_key() -> Self {
-        Self::new(
-            ErrorCode::InvalidApiKey,
-            "The API key is missing, unknown or revoked.",
-        )
-    }
-
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(ErrorCode::Forbidden, detail)
-    }
-
-    pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(ErrorCode::NotFound, detail)
-    }
-
-    pub fn rate_limited(retry_after: u64) -> Self {
-        Self::new(
-            ErrorCode::RateLimited,
-            "Too many requests; try again later.",
-        )
-        .with_retry_after(retry_after)
-    }
-
-    /// 503 for load turned away on purpose (`what` is full), cheaply: no
-    /// cause to format, and the log gets a summary every few seconds.
-    pub fn overloaded(what: &'static str) -> Self {
-        let mut e = Self::new(
-            ErrorCode::ServiceUnavailable,
-            "The service is temporarily unavailable; try again shortly.",
-        )
-        .with_retry_after(1);
-        e.shed = Some(what);
-        e
-    }
-
-    /// 503: something the request needs (the database, its pool, the meter
-    /// writer) is out of reach; the cause goes to the log.
-    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
-        let mut e = Self::new(
-            ErrorCode::ServiceUnavailable,
-            "The service is temporarily unavailable; try again shortly.",
-        )
-        .with_retry_after(2);
-        e.cause = Some(cause.into());
-        e
-    }
-
-    /// A 500: something other than the database's absence went wrong.
-    pub fn is_server_fault(&self) -> bool {
-        self.status() == StatusCode::INTERNAL_SERVER_ERROR
-    }
-
-    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        let mut e = Self::new(ErrorCode::InternalError, "An unexpected error occurred.");
-        e.cause = Some(cause.into());
-        e
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self(self.0.with_retry_after(seconds))
     }
 
     /// The HTTP status, from the code.
     pub fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.0.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn title(&self) -> &'static str {
@@ -143,54 +75,35 @@ impl ApiError {
     }
 }
 
-/// The one place diesel errors become HTTP answers.
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as Kind, Error};
-        match &e {
-            Error::NotFound => ApiError::not_found("No such resource."),
-            Error::DatabaseError(Kind::UniqueViolation, _) => {
-                ApiError::new(ErrorCode::Conflict, "The resource already exists.")
-            }
-            Error::DatabaseError(Kind::ClosedConnection | Kind::SerializationFailure, _) => {
-                ApiError::unavailable(e)
-            }
-            Error::DatabaseError(_, info) if is_transient(info.message()) => {
-                ApiError::unavailable(e)
-            }
-            _ => ApiError::internal(e),
-        }
+impl Deref for ApiError {
+    type Target = CoreError;
+
+    fn deref(&self) -> &CoreError {
+        &self.0
     }
 }
 
-/// Lock waits, busy SQLite files and cancelled statements are passing
-/// conditions: the caller may retry.
-fn is_transient(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("database is locked")
-        || m.contains("busy")
-        || m.contains("statement timeout")
-        || m.contains("lock timeout")
-        || m.contains("canceling statement")
-        || m.contains("terminating connection")
-        || m.contains("server closed the connection")
-        || m.contains("could not connect")
-        || m.contains("no connection to the server")
-        || m.contains("connection refused")
-        || m.contains("connection reset")
-        || m.contains("broken pipe")
-        || m.contains("could not send data")
-        || m.contains("could not receive data")
-        || m.contains("ssl connection has been closed")
+impl DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut CoreError {
+        &mut self.0
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self(e.into())
+    }
 }
 
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
-        let error = Self::new(invalid.code, invalid.detail);
-        match invalid.field {
-            Some(field) => error.with_field(field),
-            None => error,
-        }
+        Self(invalid.into())
     }
 }
 
@@ -213,7 +126,7 @@ impl ResponseError for ApiError {
         let problem = Problem {
             kind: "about:blank",
             title: self.title(),
-            status: self.code.status(),
+            status: self.0.code.status(),
             detail: &self.detail,
             code: self.code.as_str(),
             field: self.field,
@@ -252,65 +165,5 @@ mod shedding {
             SINCE_LOGGED.fetch_sub(shed, Ordering::Relaxed);
             tracing::warn!(reason = what, shed, "requests turned away: overloaded");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
-
-    struct Message(&'static str);
-
-    impl DatabaseErrorInformation for Message {
-        fn message(&self) -> &str {
-            self.0
-        }
-        fn details(&self) -> Option<&str> {
-            None
-        }
-        fn hint(&self) -> Option<&str> {
-            None
-        }
-        fn table_name(&self) -> Option<&str> {
-            None
-        }
-        fn column_name(&self) -> Option<&str> {
-            None
-        }
-        fn constraint_name(&self) -> Option<&str> {
-            None
-        }
-        fn statement_position(&self) -> Option<i32> {
-            None
-        }
-    }
-
-    fn status_of(kind: DatabaseErrorKind, message: &'static str) -> StatusCode {
-        ApiError::from(Error::DatabaseError(kind, Box::new(Message(message)))).status()
-    }
-
-    #[test]
-    fn a_database_out_of_reach_is_503_whatever_the_driver_says() {
-        for message in [
-            "no connection to the server\n",
-            "server closed the connection unexpectedly",
-            "could not connect to server: Connection refused",
-            "could not send data to server: Broken pipe",
-            "could not receive data from server: Connection reset by peer",
-            "SSL connection has been closed unexpectedly",
-            "canceling statement due to statement timeout",
-            "database is locked",
-        ] {
-            assert_eq!(
-                status_of(DatabaseErrorKind::Unknown, message),
-                StatusCode::SERVICE_UNAVAILABLE,
-                "{message}"
-            );
-        }
-        assert_eq!(
-            status_of(DatabaseErrorKind::Unknown, "syntax error at or near"),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
     }
 }

@@ -4,9 +4,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod billing;
-pub mod cache;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,5 +13,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 
+pub use kiosk_core::{cache, clock};
 pub use kiosk_domain as domain;
 pub use kiosk_domain::error_code;

@@ -247,7 +247,7 @@ pub fn commit_or_each(
     // going away, whatever words the driver found for it: a 503, not a 500.
     if answers
         .iter()
-        .any(|a| a.as_ref().is_err_and(ApiError::is_server_fault))
+        .any(|a| a.as_ref().is_err_and(|e| e.is_server_fault()))
         && crate::db::ping(conn).is_err()
     {
         return answers

@@ -3,10 +3,9 @@
 //! its SHA-256, compared in constant time. Verified keys are cached briefly
 //! so the hot path does not read the database for every call.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -14,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::extractors::{app_state, bearer};
 use crate::auth::secrets::{constant_time_eq, sha256_hex};
+use crate::cache::api_keys::Cached;
 use crate::db::api_keys::{self, ApiKey};
 use crate::db::DbConnection;
 use crate::domain::ids::new_id;
@@ -87,58 +87,6 @@ pub fn create(
     api_keys::insert(conn, &key)?;
     let text = format!("{}{}_{secret}", kind.prefix(), key.id);
     Ok((key, text))
-}
-
-#[derive(Clone)]
-struct Cached {
-    key: ApiKey,
-    fetched_at: DateTime<Utc>,
-    touched_at: DateTime<Utc>,
-    /// The secret last presented that matched `key.secret_hash`: the same
-    /// secret again needs no hashing.
-    verified_secret: Option<String>,
-}
-
-/// Recently verified keys. An entry lives `ttl`; a revocation drops it at
-/// once on every replica (`Invalidation::ApiKey`, sent in the revoking
-/// transaction), so `ttl` only bounds how long a lost notification lasts.
-pub struct ApiKeyCache {
-    entries: RwLock<HashMap<String, Arc<Cached>>>,
-    ttl: Duration,
-}
-
-impl Default for ApiKeyCache {
-    fn default() -> Self {
-        Self {
-            entries: RwLock::new(HashMap::new()),
-            ttl: Duration::seconds(10),
-        }
-    }
-}
-
-impl ApiKeyCache {
-    pub fn forget(&self, key_id: &str) {
-        self.entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key_id);
-    }
-
-    fn get(&self, key_id: &str, now: DateTime<Utc>) -> Option<Arc<Cached>> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key_id)
-            .filter(|c| now - c.fetched_at < self.ttl)
-            .cloned()
-    }
-
-    fn put(&self, cached: Cached) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 10_000 {
-            entries.clear();
-        }
-        entries.insert(cached.key.id.clone(), Arc::new(cached));
-    }
 }
 
 /// Checks a presented key; answers the stored key when it is valid and of

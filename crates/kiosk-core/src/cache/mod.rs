@@ -2,6 +2,7 @@
 //! verified tokens, each bounded, and the invalidations that keep replicas
 //! in step (`NOTIFY kiosk_invalidate` on PostgreSQL).
 
+pub mod api_keys;
 pub mod bounded;
 pub mod catalogue;
 pub mod listener;
@@ -13,9 +14,9 @@ use bounded::BoundedCache;
 use catalogue::CatalogueCache;
 use members::{MemberEntry, VerifiedToken};
 
-use crate::auth::api_keys::ApiKeyCache;
 use crate::db::DbConnection;
 use crate::domain::access::AccessLevel;
+use api_keys::ApiKeyCache;
 
 pub const ARTICLE_CAPACITY: usize = 200_000;
 pub const MEMBER_CAPACITY: usize = 100_000;
