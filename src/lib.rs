@@ -5,7 +5,6 @@ pub mod api;
 pub mod auth;
 pub mod billing;
 pub mod cli;
-pub mod config;
 pub mod db;
 pub mod error;
 pub mod lifecycle;
@@ -13,6 +12,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 
-pub use kiosk_core::{cache, clock};
+pub use kiosk_core::{cache, clock, config};
 pub use kiosk_domain as domain;
 pub use kiosk_domain::error_code;

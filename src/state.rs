@@ -16,6 +16,8 @@ use crate::db::Db;
 pub struct AppState {
     pub settings: Settings,
     pub db: Db,
+    /// The same pool, as the core services run their work on it.
+    pub core_db: kiosk_core::db::Db,
     pub keys: Arc<KeyStore>,
     pub passwords: PasswordHasher,
     pub limits: Limits,

@@ -65,7 +65,7 @@ pub async fn sign_in(
     let member_id = member.id.clone();
     let session = state
         .db
-        .write(move |conn| sessions::start(conn, &member_id, now, ttl))
+        .write(move |conn| Ok(sessions::start(conn, &member_id, now, ttl)?))
         .await?;
     views::tokens(&state, StatusCode::OK, &member, &session)
 }
@@ -118,7 +118,7 @@ pub async fn sign_out(state: web::Data<AppState>, auth: MemberAuth) -> ApiResult
     let now = state.now();
     state
         .db
-        .write(move |conn| sessions::revoke_family(conn, &member_id, &family, now))
+        .write(move |conn| Ok(sessions::revoke_family(conn, &member_id, &family, now)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -61,5 +61,8 @@ fn member_from_request(req: &HttpRequest) -> Result<MemberAuth, ApiError> {
     if token.starts_with("kiosk_") {
         return Err(ApiError::forbidden("API keys cannot call member routes."));
     }
-    state.keys.verify_access(token, state.now()).map(MemberAuth)
+    Ok(state
+        .keys
+        .verify_access(token, state.now())
+        .map(MemberAuth)?)
 }

@@ -1,12 +1,10 @@
-//! Credentials: passwords, member tokens, refresh-token sessions, API keys,
-//! and the extractors handlers use to require them.
+//! Credentials as the HTTP layer takes them: the extractors handlers use
+//! to require a member token or an API key. The credentials themselves
+//! (passwords, tokens, sessions, keys) are the core's.
 
-pub mod admin_keys;
+pub use kiosk_core::auth::{
+    admin_keys, hash_pool, passwords, rate_limit, secrets, sessions, tokens,
+};
+
 pub mod api_keys;
 pub mod extractors;
-pub mod hash_pool;
-pub mod passwords;
-pub mod rate_limit;
-pub mod secrets;
-pub mod sessions;
-pub mod tokens;

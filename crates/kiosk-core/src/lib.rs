@@ -3,8 +3,10 @@
 //! never the HTTP layer's state; nothing here knows actix or HTTP. Errors
 //! are `CoreError`, which carries the stable code the HTTP layer answers.
 
+pub mod auth;
 pub mod cache;
 pub mod clock;
+pub mod config;
 pub mod db;
 pub mod error;
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::signing_keys::{self, SigningKeyRow};
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::domain::ids::new_id;
-use crate::error::ApiError;
+use crate::error::CoreError;
 
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 pub const DECISION_TOKEN_TYPE: &str = "kiosk-decision+jwt";
@@ -141,10 +141,10 @@ impl KeyStore {
         })
     }
 
-    pub async fn reload(&self, db: &Db, now: DateTime<Utc>) -> Result<(), ApiError> {
+    pub async fn reload(&self, db: &Db, now: DateTime<Utc>) -> Result<(), CoreError> {
         let window = self.retired_visible;
         let keys = db
-            .run(move |conn| load_keyset(conn, window, now).map_err(ApiError::internal))
+            .run(move |conn| load_keyset(conn, window, now).map_err(CoreError::internal))
             .await?;
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
         Ok(())
@@ -164,7 +164,7 @@ impl KeyStore {
         family_id: &str,
         now: DateTime<Utc>,
         ttl: Duration,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, CoreError> {
         let claims = AccessClaims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -185,7 +185,7 @@ impl KeyStore {
         publisher_slug: &str,
         now: DateTime<Utc>,
         ttl: Duration,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, CoreError> {
         let claims = CheckClaims {
             iss: self.issuer.clone(),
             aud: TokenKind::Check.audience(&self.audience),
@@ -204,22 +204,26 @@ impl KeyStore {
         TokenKind::Decision.audience(&self.audience)
     }
 
-    pub fn sign<C: Serialize>(&self, typ: &str, claims: &C) -> Result<String, ApiError> {
+    pub fn sign<C: Serialize>(&self, typ: &str, claims: &C) -> Result<String, CoreError> {
         let keys = self.keys();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(keys.current_kid.clone());
         header.typ = Some(typ.to_owned());
-        jsonwebtoken::encode(&header, claims, &keys.encoding).map_err(ApiError::internal)
+        jsonwebtoken::encode(&header, claims, &keys.encoding).map_err(CoreError::internal)
     }
 
     /// Verifies an access token: see [`KeyStore::verify`].
-    pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, ApiError> {
+    pub fn verify_access(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessClaims, CoreError> {
         self.verify(token, TokenKind::Access, now)
     }
 
     /// Verifies a check token; which publisher it names is for the caller
     /// to compare.
-    pub fn verify_check(&self, token: &str, now: DateTime<Utc>) -> Result<CheckClaims, ApiError> {
+    pub fn verify_check(&self, token: &str, now: DateTime<Utc>) -> Result<CheckClaims, CoreError> {
         self.verify(token, TokenKind::Check, now)
     }
 
@@ -231,11 +235,11 @@ impl KeyStore {
         token: &str,
         kind: TokenKind,
         now: DateTime<Utc>,
-    ) -> Result<C, ApiError> {
+    ) -> Result<C, CoreError> {
         if token.len() > MAX_TOKEN_LEN {
-            return Err(ApiError::token_invalid());
+            return Err(CoreError::token_invalid());
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::token_invalid())?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| CoreError::token_invalid())?;
         let foreign_key_hint = header.jku.is_some()
             || header.jwk.is_some()
             || header.x5u.is_some()
@@ -245,14 +249,14 @@ impl KeyStore {
             || header.typ.as_deref() != Some(kind.typ())
             || foreign_key_hint
         {
-            return Err(ApiError::token_invalid());
+            return Err(CoreError::token_invalid());
         }
         let keys = self.keys();
         let key = header
             .kid
             .as_deref()
             .and_then(|kid| keys.decoding.get(kid))
-            .ok_or_else(ApiError::token_invalid)?;
+            .ok_or_else(CoreError::token_invalid)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.set_issuer(&[&self.issuer]);
@@ -262,16 +266,16 @@ impl KeyStore {
         validation.validate_nbf = false;
         validation.leeway = 0;
         let claims = jsonwebtoken::decode::<C>(token, key, &validation)
-            .map_err(|_| ApiError::token_invalid())?
+            .map_err(|_| CoreError::token_invalid())?
             .claims;
         let now = now.timestamp();
         let (iat, exp, nbf) = claims.times();
         if exp <= now {
-            return Err(ApiError::token_expired());
+            return Err(CoreError::token_expired());
         }
         let ahead = |t: i64| t > now + CLOCK_LEEWAY_SECS;
         if ahead(iat) || nbf.is_some_and(ahead) {
-            return Err(ApiError::token_invalid());
+            return Err(CoreError::token_invalid());
         }
         Ok(claims)
     }

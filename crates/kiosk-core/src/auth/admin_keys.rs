@@ -9,7 +9,7 @@ use crate::cache::Invalidation;
 use crate::db::api_keys::{self, ApiKey};
 use crate::db::{audit, write_transaction, DbConnection};
 use crate::domain::text::Name;
-use crate::error::ApiError;
+use crate::error::CoreError;
 
 const ACTOR: &str = "cli";
 const MAX_NAME_CHARS: usize = 100;
@@ -27,7 +27,7 @@ pub fn create(
     conn: &mut DbConnection,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<(ApiKey, String), ApiError> {
+) -> Result<(ApiKey, String), CoreError> {
     let name = Name::parse_bounded(name, "name", MAX_NAME_CHARS)?;
     write_transaction(conn, |c| {
         let (key, text) = create_key(c, KeyKind::Admin, None, name.as_str(), now)?;
@@ -45,7 +45,7 @@ pub fn create(
 }
 
 /// Every admin key, oldest first, revoked ones included.
-pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiKey>, ApiError> {
+pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiKey>, CoreError> {
     Ok(api_keys::list(conn, KeyKind::Admin.as_str(), None)?)
 }
 
@@ -54,15 +54,15 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiKey>, ApiError> {
 /// Running servers on PostgreSQL drop the key at once (a notification sent
 /// in the same transaction); on SQLite a running server notices within its
 /// key cache's lifetime (10 s), since the CLI is another process.
-pub fn revoke(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<ApiKey, ApiError> {
+pub fn revoke(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<ApiKey, CoreError> {
     write_transaction(conn, |c| {
         let before = api_keys::find(c, id)?
             .filter(|k| k.kind == KeyKind::Admin.as_str())
-            .ok_or_else(|| ApiError::not_found(format!("No admin key has the id {id:?}.")))?;
+            .ok_or_else(|| CoreError::not_found(format!("No admin key has the id {id:?}.")))?;
         api_keys::revoke(c, id, now.naive_utc())?;
         Invalidation::ApiKey(id.to_owned()).notify_in(c)?;
         let after = api_keys::find(c, id)?
-            .ok_or_else(|| ApiError::not_found(format!("No admin key has the id {id:?}.")))?;
+            .ok_or_else(|| CoreError::not_found(format!("No admin key has the id {id:?}.")))?;
         let details = serde_json::json!({ "before": summary(&before), "after": summary(&after) });
         audit::record(c, ACTOR, "admin_key.revoke", id, &details, now.naive_utc())?;
         Ok(after)

@@ -12,7 +12,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::auth::hash_pool::HashPool;
 use crate::config::Settings;
 use crate::domain::password::Password;
-use crate::error::ApiError;
+use crate::error::CoreError;
 
 /// How long a sign-in or sign-up waits for a place in a full hashing line
 /// before it is answered 503.
@@ -56,20 +56,24 @@ impl PasswordHasher {
     /// reader who arrives at a busy moment still gets in, and a flood's
     /// connections are held back instead of being answered as fast as
     /// they ask (each waiter is a parked future, no thread and no CPU).
-    pub async fn admit(&self) -> Result<Admission, ApiError> {
+    pub async fn admit(&self) -> Result<Admission, CoreError> {
         if let Ok(permit) = self.admitted.clone().try_acquire_owned() {
             return Ok(Admission(permit));
         }
         match tokio::time::timeout(ADMISSION_WAIT, self.admitted.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(Admission(permit)),
-            _ => Err(ApiError::overloaded("password_hashing")),
+            _ => Err(CoreError::overloaded("password_hashing")),
         }
     }
 
-    pub async fn hash(&self, admission: Admission, password: Password) -> Result<String, ApiError> {
+    pub async fn hash(
+        &self,
+        admission: Admission,
+        password: Password,
+    ) -> Result<String, CoreError> {
         let params = self.params.clone();
         self.run(admission, move || {
-            hash_with(&params, password.expose()).map_err(ApiError::internal)
+            hash_with(&params, password.expose()).map_err(CoreError::internal)
         })
         .await
     }
@@ -81,13 +85,13 @@ impl PasswordHasher {
         admission: Admission,
         password: Password,
         stored: Option<String>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, CoreError> {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let matched = self
             .run(admission, move || {
                 let parsed = PasswordHash::new(&phc)
-                    .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+                    .map_err(|e| CoreError::internal(anyhow::anyhow!("{e}")))?;
                 Ok(Argon2::default()
                     .verify_password(password.expose().as_bytes(), &parsed)
                     .is_ok())
@@ -96,16 +100,16 @@ impl PasswordHasher {
         Ok(known && matched)
     }
 
-    async fn run<T, F>(&self, admission: Admission, work: F) -> Result<T, ApiError>
+    async fn run<T, F>(&self, admission: Admission, work: F) -> Result<T, CoreError>
     where
-        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce() -> Result<T, CoreError> + Send + 'static,
         T: Send + 'static,
     {
         let _admission = admission;
         self.pool
             .run(work)
             .await
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the hashing pool stopped")))?
+            .ok_or_else(|| CoreError::internal(anyhow::anyhow!("the hashing pool stopped")))?
     }
 }
 

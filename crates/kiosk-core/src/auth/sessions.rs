@@ -12,7 +12,7 @@ use crate::auth::secrets::{random_token, sha256_hex};
 use crate::db::sessions::{self, Session};
 use crate::db::{members, DbConnection};
 use crate::domain::ids::new_id;
-use crate::error::ApiError;
+use crate::error::CoreError;
 use crate::error::ErrorCode;
 
 pub struct NewSession {
@@ -35,7 +35,7 @@ pub fn start(
     member_id: &str,
     now: DateTime<Utc>,
     ttl: Duration,
-) -> Result<NewSession, ApiError> {
+) -> Result<NewSession, CoreError> {
     issue(conn, member_id, &new_id("fam"), None, now, ttl)
 }
 
@@ -48,7 +48,7 @@ fn issue(
     token: Option<(String, String)>,
     now: DateTime<Utc>,
     ttl: Duration,
-) -> Result<NewSession, ApiError> {
+) -> Result<NewSession, CoreError> {
     let (id, refresh_token) = token.unwrap_or_else(|| (new_id("ses"), random_token()));
     let row = Session {
         id,
@@ -82,8 +82,8 @@ pub fn refresh(
     now: DateTime<Utc>,
     ttl: Duration,
     grace: Duration,
-) -> Result<RefreshOutcome, ApiError> {
-    let invalid = || ApiError::new(ErrorCode::TokenInvalid, "The refresh token is not valid.");
+) -> Result<RefreshOutcome, CoreError> {
+    let invalid = || CoreError::new(ErrorCode::TokenInvalid, "The refresh token is not valid.");
     if presented.is_empty() || presented.len() > 512 {
         return Err(invalid());
     }
@@ -97,7 +97,7 @@ pub fn refresh(
         return Err(invalid());
     }
     if session.expires_at <= now.naive_utc() {
-        return Err(ApiError::token_expired());
+        return Err(CoreError::token_expired());
     }
     let member = members::find(conn, &session.member_id)?.ok_or_else(invalid)?;
     if !member.is_active() {
@@ -138,9 +138,9 @@ pub fn refresh(
 /// The token that succeeds `presented`: derived from it (which only its
 /// holder knows; Kiosk keeps hashes) and the successor's row id, so every
 /// refresh of one token within the grace answers the same successor.
-fn successor_token(presented: &str, successor_id: &str) -> Result<String, ApiError> {
+fn successor_token(presented: &str, successor_id: &str) -> Result<String, CoreError> {
     let mut mac =
-        Hmac::<Sha256>::new_from_slice(presented.as_bytes()).map_err(ApiError::internal)?;
+        Hmac::<Sha256>::new_from_slice(presented.as_bytes()).map_err(CoreError::internal)?;
     mac.update(b"kiosk refresh successor\0");
     mac.update(successor_id.as_bytes());
     Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
@@ -152,7 +152,7 @@ pub fn revoke_family(
     member_id: &str,
     family_id: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), CoreError> {
     members::lock(conn, member_id)?;
     sessions::revoke_family(conn, family_id, now.naive_utc())?;
     Ok(())
