@@ -1,6 +1,5 @@
 //! Kiosk: paywall and subscription entitlements for news publishers.
 
-pub mod access;
 pub mod api;
 pub mod auth;
 pub mod billing;
@@ -12,6 +11,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 
-pub use kiosk_core::{cache, clock, config};
+pub use kiosk_core::{access, cache, clock, config};
 pub use kiosk_domain as domain;
 pub use kiosk_domain::error_code;

@@ -9,7 +9,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use chrono::Duration;
 
-use crate::access::group_commit::MeterWriter;
+use crate::access::Access;
 use crate::api;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
@@ -54,11 +54,6 @@ impl Application {
         crate::api::metrics::install();
         let passwords = PasswordHasher::new(&settings)?;
         let stripe = crate::billing::from_settings(&settings)?;
-        let meter_writer = if settings.meter_group_commit {
-            Some(MeterWriter::start(&db, settings.db_timeout())?)
-        } else {
-            None
-        };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -66,17 +61,25 @@ impl Application {
             pool: db.pool.clone(),
             backend: db.backend,
         };
+        let keys = Arc::new(keys);
+        let access = Access::new(
+            &settings,
+            core_db.clone(),
+            caches.clone(),
+            keys.clone(),
+            clock.clone(),
+        )?;
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             db,
             core_db,
-            keys: Arc::new(keys),
+            keys,
             passwords,
             limits: crate::auth::rate_limit::Limits::from_settings(&settings),
             clock,
             stripe,
             caches,
-            meter_writer,
+            access,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());

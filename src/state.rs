@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::access::group_commit::MeterWriter;
+use crate::access::Access;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
@@ -26,9 +26,8 @@ pub struct AppState {
     pub stripe: Option<StripeApi>,
     /// The hot path's memory (catalogue, articles, members, tokens).
     pub caches: Arc<Caches>,
-    /// Group commit of new metered reads (`meter_group_commit`); without
-    /// it each read commits on its own.
-    pub meter_writer: Option<MeterWriter>,
+    /// The access check, with its own handles on what it needs.
+    pub access: Access,
 }
 
 impl AppState {

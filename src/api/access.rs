@@ -5,6 +5,8 @@
 //! A request naming no reader (no member token, no visitor id) is answered
 //! for an anonymous reader; a member token that is present but bad is a 401.
 
+use crate::access::view::DecisionView;
+use crate::api::metrics::record_decision;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
@@ -53,15 +55,17 @@ pub async fn check(
     let body = body.into_inner();
     let article_id = ArticleId::parse(&body.article_id, "article_id")?;
     let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
-    let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
+    let access = &state.access;
+    let publisher = publishers::by_id(&access.db, &access.caches, &auth.publisher_id).await?;
     let token_use = TokenUse::Check {
         publisher: &publisher.slug,
     };
-    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor, token_use).await?;
+    let reader = reader::resolve(access, body.member_token.as_deref(), visitor, token_use).await?;
     let mut view =
-        access::check(&state, &publisher, &article_id, &reader, Caller::Publisher).await?;
+        access::check(access, &publisher, &article_id, &reader, Caller::Publisher).await?;
+    record_decision(&publisher.slug, view.reason, view.allowed);
     if body.with_token {
-        view.sign(&state, &reader.token_subject())?;
+        sign(&state, &mut view, &reader)?;
     }
     Ok(HttpResponse::Ok().json(view))
 }
@@ -85,12 +89,13 @@ pub async fn check_batch(
         .map(|id| ArticleId::parse(id, "article_ids"))
         .collect::<Result<Vec<_>, _>>()?;
     let visitor = visitor(body.visitor_id.as_deref(), "visitor_id")?;
-    let publisher = publishers::by_id(&state, &auth.publisher_id).await?;
+    let access = &state.access;
+    let publisher = publishers::by_id(&access.db, &access.caches, &auth.publisher_id).await?;
     let token_use = TokenUse::Check {
         publisher: &publisher.slug,
     };
-    let reader = reader::resolve(&state, body.member_token.as_deref(), visitor, token_use).await?;
-    let decisions = access::preview(&state, &publisher, &ids, &reader).await?;
+    let reader = reader::resolve(access, body.member_token.as_deref(), visitor, token_use).await?;
+    let decisions = access::preview(access, &publisher, &ids, &reader).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "decisions": decisions })))
 }
 
@@ -102,7 +107,7 @@ pub async fn front_end(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (slug, article_id) = path.into_inner();
-    let publisher = publishers::by_slug(&state, &slug).await?;
+    let publisher = publishers::by_slug(&state.access.db, &state.access.caches, &slug).await?;
     let answer = front_end_decision(&state, &req, &publisher, &article_id).await;
     let mut response = match answer {
         Ok(response) => response,
@@ -129,21 +134,36 @@ async fn front_end_decision(
     let token_use = TokenUse::FrontEnd {
         publisher: &publisher.slug,
     };
-    let reader = reader::resolve(state, bearer(req)?, visitor, token_use).await?;
+    let access = &state.access;
+    let reader = reader::resolve(access, bearer(req)?, visitor, token_use).await?;
     if is_prefetch(req) {
         // Fetched ahead of a visit that may never happen: what the check
         // would answer, with nothing recorded and nothing signed (a signed
         // "allowed" for a read never counted would open the article free).
-        let preview = access::preview(state, publisher, std::slice::from_ref(&article_id), &reader);
+        let preview = access::preview(
+            access,
+            publisher,
+            std::slice::from_ref(&article_id),
+            &reader,
+        );
         let view = preview.await?.into_iter().next();
         let view = view.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no preview")))?;
         return Ok(HttpResponse::Ok().json(view));
     }
     let address = state.client_address(req);
     let caller = Caller::Public { address: &address };
-    let mut view = access::check(state, publisher, &article_id, &reader, caller).await?;
-    view.sign(state, &reader.token_subject())?;
+    let mut view = access::check(access, publisher, &article_id, &reader, caller).await?;
+    record_decision(&publisher.slug, view.reason, view.allowed);
+    sign(state, &mut view, &reader)?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Signs the decision for the reader, as the access service's keys do.
+fn sign(state: &AppState, view: &mut DecisionView, reader: &reader::Reader) -> ApiResult<()> {
+    let access = &state.access;
+    let (ttl, now) = (access.decision_token_ttl, state.now());
+    let subject = reader.token_subject();
+    Ok(view.sign(&access.keys, &access.issuer, ttl, now, &subject)?)
 }
 
 /// A browser's prefetch or prerender (`Sec-Purpose: prefetch` or
@@ -173,7 +193,7 @@ pub async fn preflight(
 ) -> ApiResult<HttpResponse> {
     let (slug, article_id) = path.into_inner();
     ArticleId::parse(&article_id, "article_id")?;
-    let publisher = publishers::by_slug(&state, &slug).await?;
+    let publisher = publishers::by_slug(&state.access.db, &state.access.caches, &slug).await?;
     let mut response = HttpResponse::NoContent().finish();
     if allow_origin(&req, &publisher, &mut response) {
         let headers = response.headers_mut();

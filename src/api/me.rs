@@ -66,7 +66,7 @@ pub async fn check_token(
     body: Json<CheckTokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let slug = body.into_inner().publisher;
-    let publisher = publishers::by_slug(&state, &slug).await?;
+    let publisher = publishers::by_slug(&state.access.db, &state.access.caches, &slug).await?;
     let id = auth.member_id().to_owned();
     state
         .db

@@ -3,6 +3,7 @@
 //! never the HTTP layer's state; nothing here knows actix or HTTP. Errors
 //! are `CoreError`, which carries the stable code the HTTP layer answers.
 
+pub mod access;
 pub mod auth;
 pub mod cache;
 pub mod clock;

@@ -115,9 +115,6 @@ pub struct Limits {
     /// account is locked for the rest of the window and answers like a
     /// wrong password.
     pub failures_per_account: RateLimiter,
-    /// New metered reads per client address on the public front-end route
-    /// (`None`: not limited).
-    pub new_reads_per_address: Option<RateLimiter>,
 }
 
 impl Limits {
@@ -134,13 +131,6 @@ impl Limits {
                 Duration::seconds(settings.lockout_window_secs),
                 capacity,
             ),
-            new_reads_per_address: (settings.new_reads_per_address > 0).then(|| {
-                RateLimiter::new(
-                    settings.new_reads_per_address,
-                    Duration::seconds(settings.new_reads_window_secs),
-                    capacity,
-                )
-            }),
         }
     }
 }

@@ -10,24 +10,89 @@ pub mod view;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::tokens::KeyStore;
 use crate::cache::catalogue::PublisherInfo;
 use crate::cache::members::Covered;
+use crate::cache::Caches;
+use crate::clock::Clock;
+use crate::config::Settings;
 use crate::db::articles;
 use crate::db::meters::{self, MeterKey, Recorded};
+use crate::db::Db;
 use crate::domain::access::AccessLevel;
 use crate::domain::article::ArticleId;
 use crate::domain::decision::{decide, needs_meter, DecisionInput, MeterState, ReaderKind};
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::error::{CoreError, CoreResult};
+use group_commit::MeterWriter;
 use reader::Reader;
 use view::{ArticleRef, DecisionView, EntitlementView, MemberRef, MeterView};
 
+/// The access check and what it needs, given explicitly: the database,
+/// the caches, the signing keys, the clock, the meter writer and the limit
+/// on new reads from one address.
+pub struct Access {
+    pub db: Db,
+    pub caches: Arc<Caches>,
+    pub keys: Arc<KeyStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Group commit of new metered reads (`meter_group_commit`); without
+    /// it each read commits on its own.
+    pub meter_writer: Option<MeterWriter>,
+    /// New metered reads per client address on the public front-end route
+    /// (`None`: not limited).
+    pub new_reads_per_address: Option<RateLimiter>,
+    pub grace: chrono::Duration,
+    /// The decision tokens' issuer and lifetime.
+    pub issuer: String,
+    pub decision_token_ttl: chrono::Duration,
+}
+
+impl Access {
+    /// Starts the meter writer when the settings ask for one.
+    pub fn new(
+        settings: &Settings,
+        db: Db,
+        caches: Arc<Caches>,
+        keys: Arc<KeyStore>,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Self> {
+        let meter_writer = if settings.meter_group_commit {
+            Some(MeterWriter::start(&db, settings.db_timeout())?)
+        } else {
+            None
+        };
+        let new_reads_per_address = (settings.new_reads_per_address > 0).then(|| {
+            RateLimiter::new(
+                settings.new_reads_per_address,
+                chrono::Duration::seconds(settings.new_reads_window_secs),
+                settings.rate_limit_max_keys,
+            )
+        });
+        Ok(Self {
+            db,
+            caches,
+            keys,
+            clock,
+            meter_writer,
+            new_reads_per_address,
+            grace: chrono::Duration::days(settings.grace_days),
+            issuer: settings.issuer.clone(),
+            decision_token_ttl: chrono::Duration::seconds(settings.decision_token_ttl_secs),
+        })
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
 /// An article's access level: registered, else the publisher's default.
 pub async fn article_access(
-    state: &AppState,
+    state: &Access,
     publisher: &PublisherInfo,
     article_id: &ArticleId,
-) -> ApiResult<AccessLevel> {
+) -> CoreResult<AccessLevel> {
     let key = (publisher.id.clone(), article_id.as_str().to_owned());
     let level = match state.caches.articles.get(&key) {
         Some(level) => level,
@@ -53,12 +118,12 @@ pub async fn article_access(
     };
     match level {
         Some(level) => Ok(level),
-        None if publisher.registered_articles_only => Err(ApiError::not_found("No such article.")),
+        None if publisher.registered_articles_only => Err(CoreError::not_found("No such article.")),
         None => Ok(publisher.default_access),
     }
 }
 
-fn meter_key(state: &AppState, publisher: &PublisherInfo, subject: String) -> MeterKey {
+fn meter_key(state: &Access, publisher: &PublisherInfo, subject: String) -> MeterKey {
     MeterKey {
         publisher_id: publisher.id.clone(),
         subject,
@@ -74,10 +139,10 @@ fn meter_limit(publisher: &PublisherInfo, reader: &Reader) -> i32 {
     }
 }
 
-fn covering(state: &AppState, publisher: &PublisherInfo, reader: &Reader) -> Option<Covered> {
+fn covering(state: &Access, publisher: &PublisherInfo, reader: &Reader) -> Option<Covered> {
     let member = reader.member.as_ref()?;
     let catalogue = state.caches.catalogue.get();
-    member.covering(&catalogue, &publisher.id, state.now(), state.grace())
+    member.covering(&catalogue, &publisher.id, state.now(), state.grace)
 }
 
 /// Who asks, for the limit on new metered reads.
@@ -92,7 +157,7 @@ pub enum Caller<'a> {
 
 /// Whether a trial may be offered: to anyone not signed in, and to a member
 /// while they may still start one.
-fn trial_eligible(state: &AppState, reader: &Reader) -> bool {
+fn trial_eligible(state: &Access, reader: &Reader) -> bool {
     reader
         .member
         .as_ref()
@@ -102,25 +167,25 @@ fn trial_eligible(state: &AppState, reader: &Reader) -> bool {
 /// Decides one article for one reader, recording the read when the meter
 /// allows a new one (durably, before the answer).
 pub async fn check(
-    state: &AppState,
+    state: &Access,
     publisher: &Arc<PublisherInfo>,
     article_id: &ArticleId,
     reader: &Reader,
     caller: Caller<'_>,
-) -> ApiResult<DecisionView> {
+) -> CoreResult<DecisionView> {
     let access = article_access(state, publisher, article_id).await?;
     let covered = covering(state, publisher, reader);
     let mut meter = None;
     if needs_meter(access, reader.kind, covered.is_some()) {
         if let Some(subject) = reader.meter_subject() {
-            let limiter = match (caller, &state.limits.new_reads_per_address) {
+            let limiter = match (caller, &state.new_reads_per_address) {
                 (Caller::Public { address }, Some(limiter)) => Some((limiter, address)),
                 _ => None,
             };
             if let Some((limiter, address)) = limiter {
                 limiter
                     .check(address, state.now())
-                    .map_err(ApiError::rate_limited)?;
+                    .map_err(CoreError::rate_limited)?;
             }
             let key = meter_key(state, publisher, subject);
             let limit = meter_limit(publisher, reader);
@@ -149,18 +214,17 @@ pub async fn check(
     let view = build(
         publisher, article_id, reader, access, covered, meter, eligible,
     );
-    crate::api::metrics::record_decision(&publisher.slug, view.reason, view.allowed);
     Ok(view)
 }
 
 /// Decides many articles for one reader without recording anything: what
 /// each check would answer now.
 pub async fn preview(
-    state: &AppState,
+    state: &Access,
     publisher: &Arc<PublisherInfo>,
     article_ids: &[ArticleId],
     reader: &Reader,
-) -> ApiResult<Vec<DecisionView>> {
+) -> CoreResult<Vec<DecisionView>> {
     let mut levels = Vec::with_capacity(article_ids.len());
     for id in article_ids {
         levels.push(article_access(state, publisher, id).await?);

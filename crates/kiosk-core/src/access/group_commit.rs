@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 use crate::db::meters::{MeterKey, Recorded};
 use crate::db::meters_batch;
 use crate::db::{Backend, Db, DbConnection, PooledConnection};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{CoreError, CoreResult};
 
 /// Reads recorded in one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -37,7 +37,7 @@ struct ReadJob {
     article_id: String,
     limit: i32,
     now: NaiveDateTime,
-    reply: oneshot::Sender<ApiResult<Recorded>>,
+    reply: oneshot::Sender<CoreResult<Recorded>>,
 }
 
 /// One writer thread per replica, on either backend: SQLite has one write
@@ -91,7 +91,7 @@ impl MeterWriter {
         article_id: String,
         limit: i32,
         now: NaiveDateTime,
-    ) -> ApiResult<Recorded> {
+    ) -> CoreResult<Recorded> {
         let (reply, answer) = oneshot::channel();
         let job = ReadJob {
             key,
@@ -102,12 +102,12 @@ impl MeterWriter {
         };
         self.queue
             .send(job)
-            .map_err(|_| ApiError::unavailable(anyhow::anyhow!("meter writer stopped")))?;
+            .map_err(|_| CoreError::unavailable(anyhow::anyhow!("meter writer stopped")))?;
         match tokio::time::timeout(self.deadline, answer).await {
             Ok(answer) => answer.map_err(|_| {
-                ApiError::unavailable(anyhow::anyhow!("meter writer dropped a read"))
+                CoreError::unavailable(anyhow::anyhow!("meter writer dropped a read"))
             })?,
-            Err(_) => Err(ApiError::unavailable(anyhow::anyhow!(
+            Err(_) => Err(CoreError::unavailable(anyhow::anyhow!(
                 "the meter writer did not commit the read within {:?}",
                 self.deadline
             ))),
@@ -166,7 +166,7 @@ fn commit(db: &Db, conn: &mut Option<PooledConnection>, batch: Vec<ReadJob>) {
                     reads
                         .iter()
                         .map(|_| {
-                            Err(ApiError::unavailable(anyhow::anyhow!(
+                            Err(CoreError::unavailable(anyhow::anyhow!(
                                 "no database connection: {cause}"
                             )))
                         })
@@ -229,16 +229,16 @@ fn checkpoints(db: &Db, batches: &AtomicU64, stop: &Receiver<()>) {
 pub fn commit_or_each(
     conn: &mut DbConnection,
     reads: &[meters_batch::Read<'_>],
-) -> Vec<ApiResult<Recorded>> {
-    let answers: Vec<ApiResult<Recorded>> = match meters_batch::commit_batch(conn, reads) {
+) -> Vec<CoreResult<Recorded>> {
+    let answers: Vec<CoreResult<Recorded>> = match meters_batch::commit_batch(conn, reads) {
         Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
-        Err(e) if reads.len() == 1 => vec![Err(ApiError::from(e))],
+        Err(e) if reads.len() == 1 => vec![Err(CoreError::from(e))],
         Err(_) => reads
             .iter()
             .map(|read| {
                 let alone = meters_batch::commit_batch(conn, std::slice::from_ref(read))?;
                 alone.into_iter().next().ok_or_else(|| {
-                    ApiError::unavailable(anyhow::anyhow!("a read was answered with nothing"))
+                    CoreError::unavailable(anyhow::anyhow!("a read was answered with nothing"))
                 })
             })
             .collect(),
@@ -255,7 +255,7 @@ pub fn commit_or_each(
             .map(|answer| {
                 answer.map_err(|e| {
                     if e.is_server_fault() {
-                        ApiError::unavailable(anyhow::anyhow!("the database stopped answering"))
+                        CoreError::unavailable(anyhow::anyhow!("the database stopped answering"))
                     } else {
                         e
                     }

@@ -5,12 +5,12 @@ use crate::domain::states::Source;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::auth::tokens::KeyStore;
 use crate::auth::tokens::DECISION_TOKEN_TYPE;
 use crate::domain::access::AccessLevel;
 use crate::domain::decision::Offer;
 use crate::domain::ids::new_id;
-use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::error::CoreResult;
 
 #[derive(Debug, Serialize)]
 pub struct DecisionView {
@@ -69,12 +69,19 @@ struct DecisionClaims<'a> {
 }
 
 impl DecisionView {
-    /// Signs the decision (an Ed25519 signature: made only when asked for).
-    pub fn sign(&mut self, state: &AppState, subject: &str) -> ApiResult<()> {
-        let now = state.now();
-        let audience = state.keys.decision_audience();
+    /// Signs the decision (an Ed25519 signature: made only when asked for)
+    /// for `subject`, valid from `now` for `ttl`.
+    pub fn sign(
+        &mut self,
+        keys: &KeyStore,
+        issuer: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+        subject: &str,
+    ) -> CoreResult<()> {
+        let audience = keys.decision_audience();
         let claims = DecisionClaims {
-            iss: &state.settings.issuer,
+            iss: issuer,
             aud: &audience,
             sub: subject,
             publisher: &self.article.publisher,
@@ -83,10 +90,10 @@ impl DecisionView {
             allowed: self.allowed,
             reason: self.reason,
             iat: now.timestamp(),
-            exp: (now + Duration::seconds(state.settings.decision_token_ttl_secs)).timestamp(),
+            exp: (now + ttl).timestamp(),
             jti: new_id("dec"),
         };
-        self.decision_token = Some(state.keys.sign(DECISION_TOKEN_TYPE, &claims)?);
+        self.decision_token = Some(keys.sign(DECISION_TOKEN_TYPE, &claims)?);
         Ok(())
     }
 }

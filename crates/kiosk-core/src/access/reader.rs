@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
+use super::Access;
 use crate::auth::tokens::CHECK_TOKEN_TYPE;
 use crate::cache::members::{MemberEntry, VerifiedToken};
 use crate::db::entitlements;
 use crate::domain::article::VisitorId;
 use crate::domain::decision::ReaderKind;
-use crate::error::ErrorCode;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::error::{CoreError, CoreResult, ErrorCode};
 
 pub struct Reader {
     pub kind: ReaderKind,
@@ -57,11 +56,11 @@ pub enum TokenUse<'a> {
 /// malformed, expired, of a kind the route does not take, or whose member
 /// is gone or disabled is an error (401), never an anonymous answer.
 pub async fn resolve(
-    state: &AppState,
+    state: &Access,
     member_token: Option<&str>,
     visitor: Option<VisitorId>,
     token_use: TokenUse<'_>,
-) -> ApiResult<Reader> {
+) -> CoreResult<Reader> {
     let Some(token) = member_token else {
         let kind = if visitor.is_some() {
             ReaderKind::Visitor
@@ -78,7 +77,7 @@ pub async fn resolve(
     let member_id = verify(state, token, token_use)?;
     let member = member(state, &member_id).await?;
     if !member.active {
-        return Err(ApiError::token_invalid());
+        return Err(CoreError::token_invalid());
     }
     Ok(Reader {
         kind: ReaderKind::Member,
@@ -88,22 +87,22 @@ pub async fn resolve(
     })
 }
 
-fn verify(state: &AppState, token: &str, token_use: TokenUse<'_>) -> ApiResult<Arc<str>> {
+fn verify(state: &Access, token: &str, token_use: TokenUse<'_>) -> CoreResult<Arc<str>> {
     let now = state.now().timestamp();
     let verified = match state.caches.tokens.get(token) {
-        Some(cached) if cached.exp <= now => return Err(ApiError::token_expired()),
+        Some(cached) if cached.exp <= now => return Err(CoreError::token_expired()),
         Some(cached) => cached,
         None => verify_uncached(state, token)?,
     };
     let (TokenUse::Check { publisher } | TokenUse::FrontEnd { publisher }) = token_use;
     match (&verified.publisher, token_use) {
         (Some(scope), _) if &**scope == publisher => Ok(verified.member_id),
-        (Some(_), _) => Err(ApiError::new(
+        (Some(_), _) => Err(CoreError::new(
             ErrorCode::TokenInvalid,
             "This check token is for another publisher.",
         )),
         (None, TokenUse::FrontEnd { .. }) => Ok(verified.member_id),
-        (None, TokenUse::Check { .. }) => Err(ApiError::new(
+        (None, TokenUse::Check { .. }) => Err(CoreError::new(
             ErrorCode::TokenInvalid,
             "Publisher backends take the member's check token (POST /v1/me/check-tokens), \
              never the member's access token.",
@@ -113,12 +112,12 @@ fn verify(state: &AppState, token: &str, token_use: TokenUse<'_>) -> ApiResult<A
 
 /// Verifies an access or check token (its header says which it claims to
 /// be) and remembers it until its `exp`.
-fn verify_uncached(state: &AppState, token: &str) -> ApiResult<VerifiedToken> {
+fn verify_uncached(state: &Access, token: &str) -> CoreResult<VerifiedToken> {
     if token.starts_with("kiosk_") {
-        return Err(ApiError::token_invalid());
+        return Err(CoreError::token_invalid());
     }
     let typ = jsonwebtoken::decode_header(token)
-        .map_err(|_| ApiError::token_invalid())?
+        .map_err(|_| CoreError::token_invalid())?
         .typ;
     let verified = if typ.as_deref() == Some(CHECK_TOKEN_TYPE) {
         let claims = state.keys.verify_check(token, state.now())?;
@@ -143,7 +142,7 @@ fn verify_uncached(state: &AppState, token: &str) -> ApiResult<VerifiedToken> {
 }
 
 /// The member's entry, from the cache or (on a miss) the database.
-async fn member(state: &AppState, member_id: &str) -> ApiResult<Arc<MemberEntry>> {
+async fn member(state: &Access, member_id: &str) -> CoreResult<Arc<MemberEntry>> {
     if let Some(entry) = state.caches.members.get(member_id) {
         return Ok(entry);
     }
@@ -153,7 +152,7 @@ async fn member(state: &AppState, member_id: &str) -> ApiResult<Arc<MemberEntry>
         .db
         .run(move |conn| Ok(entitlements::snapshot(conn, &id)?))
         .await?
-        .ok_or_else(ApiError::token_invalid)?;
+        .ok_or_else(CoreError::token_invalid)?;
     let entry = Arc::new(MemberEntry::from(snapshot));
     state
         .caches
