@@ -13,10 +13,13 @@ use crate::access::Access;
 use crate::api;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::tokens::KeyStore;
+use crate::billing::Billing;
+use crate::cache::invalidate::Invalidator;
 use crate::cache::{listener, Caches};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::{Backend, Db};
+use crate::lifecycle::Lifecycle;
 use crate::state::AppState;
 
 pub struct Application {
@@ -53,7 +56,7 @@ impl Application {
         let caches = load_caches(&db, &settings).await?;
         crate::api::metrics::install();
         let passwords = PasswordHasher::new(&settings)?;
-        let stripe = crate::billing::from_settings(&settings)?;
+        let stripe = crate::billing::from_settings(&settings)?.map(Arc::new);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -69,6 +72,24 @@ impl Application {
             keys.clone(),
             clock.clone(),
         )?;
+        let invalidator = Invalidator {
+            caches: caches.clone(),
+            db: core_db.clone(),
+        };
+        let lifecycle = Lifecycle::new(
+            &settings,
+            core_db.clone(),
+            stripe.clone(),
+            invalidator.clone(),
+            clock.clone(),
+        );
+        let billing = Billing {
+            db: core_db.clone(),
+            stripe,
+            invalidator,
+            clock: clock.clone(),
+            webhook_secret: settings.stripe_webhook_secret.clone(),
+        };
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             db,
@@ -77,13 +98,14 @@ impl Application {
             passwords,
             limits: crate::auth::rate_limit::Limits::from_settings(&settings),
             clock,
-            stripe,
+            lifecycle,
+            billing,
             caches,
             access,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());
-        crate::lifecycle::sweeper::spawn(state.clone());
+        crate::lifecycle::sweeper::spawn(state.lifecycle.clone());
         Ok(Self {
             port,
             server,

@@ -6,11 +6,13 @@ use crate::access::Access;
 use crate::auth::passwords::PasswordHasher;
 use crate::auth::rate_limit::Limits;
 use crate::auth::tokens::KeyStore;
-use crate::billing::StripeApi;
-use crate::cache::{Caches, Invalidation};
+use crate::billing::Billing;
+use crate::cache::invalidate::Invalidator;
+use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::lifecycle::Lifecycle;
 
 /// What every handler shares; held in `web::Data`.
 pub struct AppState {
@@ -22,8 +24,10 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub limits: Limits,
     pub clock: Arc<dyn Clock>,
-    /// `None` when no Stripe secret key is configured.
-    pub stripe: Option<StripeApi>,
+    /// Subscriptions' changes and the sweeper, with their own handles.
+    pub lifecycle: Lifecycle,
+    /// Stripe Checkout, the portal, price links and webhooks.
+    pub billing: Billing,
     /// The hot path's memory (catalogue, articles, members, tokens).
     pub caches: Arc<Caches>,
     /// The access check, with its own handles on what it needs.
@@ -72,77 +76,35 @@ impl AppState {
         Duration::days(self.settings.grace_days)
     }
 
-    /// Call after committing any write that changes what a member may read
-    /// (subscription created, changed or ended; member disabled), so cached
-    /// entitlements on every replica are dropped.
+    /// The caches' invalidations (see `Invalidator`).
+    pub fn invalidator(&self) -> Invalidator {
+        Invalidator {
+            caches: self.caches.clone(),
+            db: self.core_db.clone(),
+        }
+    }
+
+    /// See `Invalidator::member_changed`.
     pub async fn member_changed(&self, member_id: &str) {
-        let invalidation = Invalidation::Member(member_id.to_owned());
-        self.caches.forget(&invalidation);
-        self.publish(invalidation).await;
+        self.invalidator().member_changed(member_id).await;
     }
 
-    /// Call after committing a change to publishers or plans, so every
-    /// replica reloads its catalogue.
+    /// See `Invalidator::catalogue_changed`.
     pub async fn catalogue_changed(&self) {
-        let caches = self.caches.clone();
-        let reloaded = self
-            .db
-            .run(move |conn| {
-                caches.catalogue.reload(conn)?;
-                Ok(())
-            })
-            .await;
-        if let Err(e) = reloaded {
-            tracing::warn!(error = %e, "could not reload the catalogue");
-        }
-        self.publish(Invalidation::Catalogue).await;
+        self.invalidator().catalogue_changed().await;
     }
 
-    /// Call after committing an article write: every replica forgets the
-    /// article, and the next check reads it. (Caching the written level
-    /// here instead would let two writes that commit in one order cache in
-    /// the other, leaving the older level cached.)
+    /// See `Invalidator::article_changed`.
     pub async fn article_changed(&self, publisher_id: &str, article_id: &str) {
-        self.articles_changed(publisher_id, vec![article_id.to_owned()])
+        self.invalidator()
+            .article_changed(publisher_id, article_id)
             .await;
     }
 
-    /// `article_changed` for many articles, published in one round trip.
+    /// See `Invalidator::articles_changed`.
     pub async fn articles_changed(&self, publisher_id: &str, article_ids: Vec<String>) {
-        let mut invalidations = Vec::with_capacity(article_ids.len());
-        for article_id in article_ids {
-            let key = (publisher_id.to_owned(), article_id.clone());
-            self.caches.articles.remove(&key);
-            invalidations.push(Invalidation::Article {
-                publisher_id: publisher_id.to_owned(),
-                article_id,
-            });
-        }
-        self.publish_all(invalidations).await;
-    }
-
-    async fn publish(&self, invalidation: Invalidation) {
-        self.publish_all(vec![invalidation]).await;
-    }
-
-    /// Tells the other replicas (PostgreSQL only; SQLite is one replica).
-    /// A lost notification costs staleness, not correctness of the write,
-    /// so a failure is logged, not returned.
-    async fn publish_all(&self, invalidations: Vec<Invalidation>) {
-        if self.db.backend != crate::db::Backend::Postgres || invalidations.is_empty() {
-            return;
-        }
-        let sent = self
-            .db
-            .run(move |conn| {
-                for invalidation in invalidations {
-                    invalidation.notify_in(conn)?;
-                }
-                Ok(())
-            })
+        self.invalidator()
+            .articles_changed(publisher_id, article_ids)
             .await;
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "could not publish a cache invalidation");
-        }
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::auth::api_keys::AdminAuth;
 use crate::auth::extractors::MemberAuth;
-use crate::billing::{self, catalogue, checkout};
+use crate::billing::{catalogue, checkout};
 use crate::domain::billing::{parse_price_id, ReturnUrl};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -48,8 +48,8 @@ pub async fn checkout(
         success_url: return_url("success_url", &body.success_url)?,
         cancel_url: return_url("cancel_url", &body.cancel_url)?,
     };
-    billing::api(&state)?;
-    let url = checkout::start(&state, auth.member_id(), input).await?;
+    state.billing.api()?;
+    let url = checkout::start(&state.billing, auth.member_id(), input).await?;
     Ok(HttpResponse::Ok().json(json!({ "url": url })))
 }
 
@@ -65,8 +65,8 @@ pub async fn portal(
         .as_deref()
         .map(|raw| return_url("return_url", raw))
         .transpose()?;
-    billing::api(&state)?;
-    let url = checkout::portal(&state, auth.member_id(), url).await?;
+    state.billing.api()?;
+    let url = checkout::portal(&state.billing, auth.member_id(), url).await?;
     Ok(HttpResponse::Ok().json(json!({ "url": url })))
 }
 
@@ -86,8 +86,8 @@ pub async fn stripe_sync(
         ),
         None => catalogue::Sync::Create,
     };
-    billing::api(&state)?;
-    let ids = catalogue::sync_plan(&state, auth.actor(), &code, how).await?;
+    state.billing.api()?;
+    let ids = catalogue::sync_plan(&state.billing, auth.actor(), &code, how).await?;
     Ok(HttpResponse::Ok().json(ids))
 }
 

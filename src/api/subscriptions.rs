@@ -81,7 +81,7 @@ pub async fn cancel(
     auth: MemberAuth,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let outcome = changes::cancel(&state, auth.member_id(), &id).await?;
+    let outcome = changes::cancel(&state.lifecycle, auth.member_id(), &id).await?;
     answer(&state, outcome).await
 }
 
@@ -90,7 +90,7 @@ pub async fn resume(
     auth: MemberAuth,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let outcome = changes::resume(&state, auth.member_id(), &id).await?;
+    let outcome = changes::resume(&state.lifecycle, auth.member_id(), &id).await?;
     answer(&state, outcome).await
 }
 

@@ -26,7 +26,7 @@ pub async fn start(
     let member_id = auth.member_id().to_owned();
     let now = state.now();
     let (sub, code) = state
-        .db
+        .core_db
         .write(move |conn| trials::start(conn, &member_id, &plan, now))
         .await?;
     tracing::info!(member_id = %sub.member_id, subscription_id = %sub.id, "trial started");

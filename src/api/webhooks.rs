@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::json;
 use crate::billing::webhooks::{self, WebhookError};
-use crate::billing::{events, signature, webhook_secret};
+use crate::billing::{events, signature};
 use crate::db::write_transaction;
 use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
@@ -22,7 +22,7 @@ pub async fn stripe(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let secret = webhook_secret(&state)?;
+    let secret = state.billing.webhook_secret()?;
     let raw = json::within(json::BodyReadTimeout::of(&req), read_body(payload)).await?;
     let header = req
         .headers()
@@ -55,7 +55,7 @@ pub async fn stripe(
             processed.outcome.as_str()
         }
         Err(WebhookError::Duplicate) => "duplicate",
-        Err(WebhookError::Failed(e)) => return Err(e),
+        Err(WebhookError::Failed(e)) => return Err(e.into()),
     };
     tracing::info!(event_id = %id, event_type = %kind, outcome, "Stripe event");
     Ok(HttpResponse::Ok().json(json!({ "received": true, "outcome": outcome })))

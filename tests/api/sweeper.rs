@@ -12,7 +12,9 @@ async fn quiet_app(backend: Backend) -> TestApp {
 }
 
 async fn sweep(app: &TestApp) -> SweepReport {
-    sweep_once(&app.state, app.now()).await.expect("sweep")
+    sweep_once(&app.state.lifecycle, app.now())
+        .await
+        .expect("sweep")
 }
 
 async fn a_trial_is_announced_three_days_ahead_then_expired_once(backend: Backend) {

@@ -5,10 +5,12 @@
 
 pub mod access;
 pub mod auth;
+pub mod billing;
 pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod lifecycle;
 
 pub use kiosk_domain as domain;

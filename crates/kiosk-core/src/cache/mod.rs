@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod bounded;
 pub mod catalogue;
+pub mod invalidate;
 pub mod listener;
 pub mod members;
 

@@ -9,10 +9,9 @@ use crate::billing::{self, idempotency_key};
 use crate::db::subscriptions::Subscription;
 use crate::db::DbConnection;
 use crate::domain::stripe_lifecycle::stripe_change_event;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::error::CoreError;
 
-use super::events;
+use super::{events, Lifecycle};
 
 /// Tells Stripe to stop (`true`) or keep (`false`) renewing at the period
 /// end. Called before the local write, so that a Stripe failure (502) leaves
@@ -21,13 +20,13 @@ use super::events;
 /// request was made from: a retry of the same request reuses it, and a
 /// later cancel after a resume (a new state) gets a fresh one.
 pub async fn set_cancel_at_period_end(
-    state: &AppState,
+    state: &Lifecycle,
     sub: &Subscription,
     cancel: bool,
-) -> Result<(), ApiError> {
-    let stripe = billing::api(state)?;
+) -> Result<(), CoreError> {
+    let stripe = billing::api(state.stripe.as_deref())?;
     let stripe_id = sub.stripe_subscription_id.as_deref().ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
+        CoreError::internal(anyhow::anyhow!(
             "Stripe subscription {} has no Stripe id",
             sub.id
         ))

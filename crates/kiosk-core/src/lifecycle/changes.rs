@@ -4,11 +4,10 @@ use crate::db::subscriptions::{self, Subscription};
 use crate::db::{plans, DbConnection};
 use crate::domain::lifecycle::{self, Cancel, EventKind, Resume};
 use crate::domain::states::{Source, SubscriptionStatus};
-use crate::error::ApiError;
+use crate::error::CoreError;
 use crate::error::ErrorCode;
-use crate::state::AppState;
 
-use super::{active_member, events, grace, stripe_hooks};
+use super::{active_member, events, stripe_hooks, Lifecycle};
 
 /// A subscription after a request, with its plan's code; `changed` is false
 /// when the request found nothing to do (cancelling twice).
@@ -20,7 +19,7 @@ pub struct Outcome {
 
 /// Cancels: a free trial (or open-ended complimentary access) ends now;
 /// anything billed runs to the end of its period. Twice is the same as once.
-pub async fn cancel(state: &AppState, member_id: &str, id: &str) -> Result<Outcome, ApiError> {
+pub async fn cancel(state: &Lifecycle, member_id: &str, id: &str) -> Result<Outcome, CoreError> {
     let seen = owned(state, member_id, id).await?;
     let effect = lifecycle::cancel(seen.state());
     if effect == Cancel::AtPeriodEnd && seen.source == Source::Stripe {
@@ -59,9 +58,9 @@ pub async fn cancel(state: &AppState, member_id: &str, id: &str) -> Result<Outco
 }
 
 /// Undoes a cancel-at-period-end before the period ends.
-pub async fn resume(state: &AppState, member_id: &str, id: &str) -> Result<Outcome, ApiError> {
+pub async fn resume(state: &Lifecycle, member_id: &str, id: &str) -> Result<Outcome, CoreError> {
     let seen = owned(state, member_id, id).await?;
-    let (now, grace) = (state.now(), grace(&state.settings));
+    let (now, grace) = (state.now(), state.grace);
     let effect = lifecycle::resume(seen.state(), now, grace);
     if effect == Resume::NotResumable {
         return Err(not_resumable());
@@ -90,7 +89,7 @@ pub async fn resume(state: &AppState, member_id: &str, id: &str) -> Result<Outco
 }
 
 /// The member's subscription with this id; someone else's is not found.
-async fn owned(state: &AppState, member_id: &str, id: &str) -> Result<Subscription, ApiError> {
+async fn owned(state: &Lifecycle, member_id: &str, id: &str) -> Result<Subscription, CoreError> {
     let (member_id, id) = (member_id.to_owned(), id.to_owned());
     state
         .db
@@ -99,28 +98,28 @@ async fn owned(state: &AppState, member_id: &str, id: &str) -> Result<Subscripti
             Ok(subscriptions::find(conn, &id)?.filter(|s| s.member_id == member_id))
         })
         .await?
-        .ok_or_else(|| ApiError::not_found("No such subscription."))
+        .ok_or_else(|| CoreError::not_found("No such subscription."))
 }
 
-fn not_resumable() -> ApiError {
-    ApiError::new(
+fn not_resumable() -> CoreError {
+    CoreError::new(
         ErrorCode::NotResumable,
         "This subscription has ended or is ending now; start a new one instead.",
     )
 }
 
-fn reread(conn: &mut DbConnection, member_id: &str, id: &str) -> Result<Subscription, ApiError> {
+fn reread(conn: &mut DbConnection, member_id: &str, id: &str) -> Result<Subscription, CoreError> {
     active_member(conn, member_id)?;
     subscriptions::find(conn, id)?
         .filter(|s| s.member_id == member_id)
-        .ok_or_else(|| ApiError::not_found("No such subscription."))
+        .ok_or_else(|| CoreError::not_found("No such subscription."))
 }
 
-fn save(conn: &mut DbConnection, sub: &Subscription, seen: &Subscription) -> Result<(), ApiError> {
+fn save(conn: &mut DbConnection, sub: &Subscription, seen: &Subscription) -> Result<(), CoreError> {
     if subscriptions::save_if_unchanged(conn, sub, seen)? {
         Ok(())
     } else {
-        Err(ApiError::new(
+        Err(CoreError::new(
             ErrorCode::ConcurrentUpdate,
             "The subscription changed meanwhile; read it again and retry.",
         ))
@@ -131,7 +130,7 @@ fn outcome(
     conn: &mut DbConnection,
     subscription: Subscription,
     changed: bool,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, CoreError> {
     let plan = plans::find(conn, &subscription.plan_id)?
         .map(|p| p.code)
         .unwrap_or_default();

@@ -11,7 +11,7 @@ use crate::domain::ids::new_id;
 use crate::domain::lifecycle::{
     blocks_card_less_trial, trial_length, EventKind, TrialRefusal, TrialTerms,
 };
-use crate::error::ApiError;
+use crate::error::CoreError;
 use crate::error::ErrorCode;
 
 use super::{active_member, events};
@@ -28,7 +28,7 @@ pub fn start(
     member_id: &str,
     plan_code: &str,
     now: DateTime<Utc>,
-) -> Result<(Subscription, String), ApiError> {
+) -> Result<(Subscription, String), CoreError> {
     members::lock(conn, member_id)?;
     let member = active_member(conn, member_id)?;
     let plan = plans::find_by_code(conn, plan_code)?.ok_or_else(unknown_plan)?;
@@ -48,7 +48,7 @@ pub fn start(
     };
     trials::claim(conn, &claim).map_err(|e| {
         if is_unique_violation(&e) {
-            ApiError::new(
+            CoreError::new(
                 ErrorCode::TrialAlreadyUsed,
                 "This member, or another member with the same mailbox, has already had a free trial.",
             )
@@ -62,7 +62,7 @@ pub fn start(
         .iter()
         .any(|sub| blocks_card_less_trial(sub.state(), now))
     {
-        return Err(ApiError::new(
+        return Err(CoreError::new(
             ErrorCode::AlreadySubscribed,
             "A paid subscription of this member is running; the free trial can start once it has ended.",
         ));
@@ -83,19 +83,19 @@ pub fn start(
     Ok((sub, plan.code))
 }
 
-fn unknown_plan() -> ApiError {
-    ApiError::not_found("No such plan.").with_field("plan")
+fn unknown_plan() -> CoreError {
+    CoreError::not_found("No such plan.").with_field("plan")
 }
 
-fn refusal(r: TrialRefusal) -> ApiError {
+fn refusal(r: TrialRefusal) -> CoreError {
     match r {
         TrialRefusal::PlanUnavailable => unknown_plan(),
-        TrialRefusal::NoTrial => ApiError::new(
+        TrialRefusal::NoTrial => CoreError::new(
             ErrorCode::TrialNotAvailable,
             "This plan has no free trial; subscribe with POST /v1/me/checkout.",
         )
         .with_field("plan"),
-        TrialRefusal::CardRequired => ApiError::new(
+        TrialRefusal::CardRequired => CoreError::new(
             ErrorCode::CheckoutRequired,
             "This plan's trial needs a card; start it with POST /v1/me/checkout.",
         )

@@ -14,9 +14,16 @@ pub mod webhooks;
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
-use crate::error::ApiError;
+use crate::error::CoreError;
 use crate::error::ErrorCode;
-use crate::state::AppState;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::cache::invalidate::Invalidator;
+use crate::clock::Clock;
+use crate::config::Secret;
+use crate::db::Db;
 
 pub use client::StripeApi;
 
@@ -32,37 +39,58 @@ pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<StripeApi>> {
     .map(Some)
 }
 
-pub fn not_configured() -> ApiError {
-    ApiError::new(
+pub fn not_configured() -> CoreError {
+    CoreError::new(
         ErrorCode::BillingNotConfigured,
         "Billing is not configured on this server.",
     )
 }
 
-/// The Stripe client, or 503 when Stripe is not configured.
-pub fn api(state: &AppState) -> Result<&StripeApi, ApiError> {
-    state.stripe.as_ref().ok_or_else(not_configured)
+/// Billing and what it needs, given explicitly.
+#[derive(Clone)]
+pub struct Billing {
+    pub db: Db,
+    /// `None` when Stripe is not configured.
+    pub stripe: Option<Arc<StripeApi>>,
+    pub invalidator: Invalidator,
+    pub clock: Arc<dyn Clock>,
+    pub webhook_secret: Secret,
 }
 
-/// The webhook signing secret, or 503 when it is not configured.
-pub fn webhook_secret(state: &AppState) -> Result<&str, ApiError> {
-    let secret = &state.settings.stripe_webhook_secret;
-    if secret.is_empty() {
-        Err(not_configured())
-    } else {
-        Ok(secret.expose())
+impl Billing {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The Stripe client, or 503 when Stripe is not configured.
+    pub fn api(&self) -> Result<&StripeApi, CoreError> {
+        api(self.stripe.as_deref())
+    }
+
+    /// The webhook signing secret, or 503 when it is not configured.
+    pub fn webhook_secret(&self) -> Result<&str, CoreError> {
+        if self.webhook_secret.is_empty() {
+            Err(not_configured())
+        } else {
+            Ok(self.webhook_secret.expose())
+        }
     }
 }
 
-impl From<client::StripeFailure> for ApiError {
+/// The Stripe client, or 503 when Stripe is not configured.
+pub fn api(stripe: Option<&StripeApi>) -> Result<&StripeApi, CoreError> {
+    stripe.ok_or_else(not_configured)
+}
+
+impl From<client::StripeFailure> for CoreError {
     fn from(failure: client::StripeFailure) -> Self {
         let mut e = match failure {
-            client::StripeFailure::Unavailable(_) => ApiError::new(
+            client::StripeFailure::Unavailable(_) => CoreError::new(
                 ErrorCode::BillingUnavailable,
                 "Stripe could not be reached; try again shortly.",
             )
             .with_retry_after(5),
-            client::StripeFailure::Rejected { .. } => ApiError::new(
+            client::StripeFailure::Rejected { .. } => CoreError::new(
                 ErrorCode::BillingRejected,
                 "Stripe refused the request; see the server log.",
             ),

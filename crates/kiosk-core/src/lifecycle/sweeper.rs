@@ -7,16 +7,14 @@
 use crate::domain::states::SubscriptionStatus;
 use std::collections::BTreeSet;
 
-use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::lifecycle::{self, trial_warning, EventKind, Sweep};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::error::CoreError;
 
-use super::{events, grace};
+use super::{events, Lifecycle};
 
 const PAGE: i64 = 200;
 
@@ -28,8 +26,8 @@ pub struct SweepReport {
 }
 
 /// Runs the sweeper every `sweep_interval_secs` (0 turns it off).
-pub fn spawn(state: web::Data<AppState>) {
-    let secs = state.settings.sweep_interval_secs;
+pub fn spawn(state: Lifecycle) {
+    let secs = state.sweep_interval_secs;
     if secs == 0 {
         return;
     }
@@ -51,14 +49,14 @@ pub fn spawn(state: web::Data<AppState>) {
 }
 
 /// One sweep as of `now` (tests call it directly).
-pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> Result<SweepReport, ApiError> {
-    let grace = grace(&state.settings);
+pub async fn sweep_once(state: &Lifecycle, now: DateTime<Utc>) -> Result<SweepReport, CoreError> {
+    let grace = state.grace;
     let (report, changed) = state
         .db
         .run(move |conn| sweep_all(conn, now, grace))
         .await?;
     for member_id in changed {
-        state.member_changed(&member_id).await;
+        state.invalidator.member_changed(&member_id).await;
     }
     Ok(report)
 }
@@ -67,7 +65,7 @@ fn sweep_all(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     grace: Duration,
-) -> Result<(SweepReport, BTreeSet<String>), ApiError> {
+) -> Result<(SweepReport, BTreeSet<String>), CoreError> {
     let mut report = SweepReport::default();
     let mut changed = BTreeSet::new();
     let mut after = String::new();
@@ -97,7 +95,7 @@ fn sweep_one(
     grace: Duration,
     report: &mut SweepReport,
     changed: &mut BTreeSet<String>,
-) -> Result<(), ApiError> {
+) -> Result<(), CoreError> {
     match lifecycle::sweep(seen.state(), now, grace) {
         Sweep::Nothing => {}
         Sweep::WarnTrialEnding => {
@@ -106,7 +104,7 @@ fn sweep_one(
             }
         }
         Sweep::Expire { event, ended_at } => {
-            let recorded = write_transaction(conn, |conn| -> Result<_, ApiError> {
+            let recorded = write_transaction(conn, |conn| -> Result<_, CoreError> {
                 let mut sub = seen.clone();
                 sub.status = SubscriptionStatus::Expired;
                 sub.updated_at = now.naive_utc();

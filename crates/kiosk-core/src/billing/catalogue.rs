@@ -8,11 +8,10 @@ use serde_json::json;
 use crate::db::plans::{self, Plan};
 use crate::db::{audit, billing as db};
 use crate::error::ErrorCode;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::error::{CoreError, CoreResult};
 
 use super::client::{NewPrice, PriceInfo};
-use super::{api, idempotency_key};
+use super::{idempotency_key, Billing};
 
 pub enum Sync {
     /// Link this existing price.
@@ -29,23 +28,23 @@ pub struct PlanStripeIds {
 }
 
 pub async fn sync_plan(
-    state: &AppState,
+    state: &Billing,
     actor: String,
     code: &str,
     how: Sync,
-) -> ApiResult<PlanStripeIds> {
-    let stripe = api(state)?;
+) -> CoreResult<PlanStripeIds> {
+    let stripe = state.api()?;
     let lookup = code.to_owned();
     let plan = state
         .db
         .run(move |conn| Ok(plans::find_by_code(conn, &lookup)?))
         .await?
-        .ok_or_else(|| ApiError::not_found("No plan has this code."))?;
+        .ok_or_else(|| CoreError::not_found("No plan has this code."))?;
     let currency = plan.currency.to_ascii_lowercase();
     let (product_id, price_id) = match how {
         Sync::Link(price_id) => {
             let price = stripe.retrieve_price(&price_id).await?.ok_or_else(|| {
-                ApiError::new(ErrorCode::UnknownStripePrice, "Stripe has no such price.")
+                CoreError::new(ErrorCode::UnknownStripePrice, "Stripe has no such price.")
                     .with_field("price_id")
             })?;
             check_matches(&plan, &currency, &price)?;
@@ -86,12 +85,12 @@ pub async fn sync_plan(
         stripe_price_id: price_id,
     };
     record(state, actor, plan, &ids).await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(ids)
 }
 
 /// A linked price must charge what the plan shows, as often as it says.
-fn check_matches(plan: &Plan, currency: &str, price: &PriceInfo) -> ApiResult<()> {
+fn check_matches(plan: &Plan, currency: &str, price: &PriceInfo) -> CoreResult<()> {
     let interval = price
         .recurring
         .as_ref()
@@ -110,7 +109,7 @@ fn check_matches(plan: &Plan, currency: &str, price: &PriceInfo) -> ApiResult<()
         None
     };
     match problem {
-        Some(problem) => Err(ApiError::new(
+        Some(problem) => Err(CoreError::new(
             ErrorCode::StripePriceMismatch,
             format!("This price cannot back the plan: {problem}."),
         )
@@ -119,14 +118,14 @@ fn check_matches(plan: &Plan, currency: &str, price: &PriceInfo) -> ApiResult<()
     }
 }
 
-async fn record(state: &AppState, actor: String, plan: Plan, ids: &PlanStripeIds) -> ApiResult<()> {
+async fn record(state: &Billing, actor: String, plan: Plan, ids: &PlanStripeIds) -> CoreResult<()> {
     let now = state.now().naive_utc();
     let (product_id, price_id) = (ids.stripe_product_id.clone(), ids.stripe_price_id.clone());
     state
         .db
         .write(move |conn| {
             if db::set_plan_stripe_ids(conn, &plan.id, &product_id, &price_id, now)? == 0 {
-                return Err(ApiError::not_found("No plan has this code."));
+                return Err(CoreError::not_found("No plan has this code."));
             }
             let details = json!({
                 "before": {

@@ -8,11 +8,10 @@ use crate::db::plans::{self, Plan};
 use crate::db::{billing as db, DbConnection};
 use crate::domain::billing::{checkout_trial, CheckoutTrial, ReturnUrl};
 use crate::error::ErrorCode;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::error::{CoreError, CoreResult};
 
 use super::client::{CheckoutRequest, StripeApi};
-use super::{api, idempotency_key, retry_window};
+use super::{idempotency_key, retry_window, Billing};
 
 pub struct CheckoutInput {
     pub plan_code: String,
@@ -29,8 +28,8 @@ struct Standing {
 }
 
 /// Returns the Stripe Checkout URL for `member_id` buying the plan.
-pub async fn start(state: &AppState, member_id: &str, input: CheckoutInput) -> ApiResult<String> {
-    let stripe = api(state)?;
+pub async fn start(state: &Billing, member_id: &str, input: CheckoutInput) -> CoreResult<String> {
+    let stripe = state.api()?;
     let now = state.now();
     let (id, code) = (member_id.to_owned(), input.plan_code.clone());
     let standing = state
@@ -73,14 +72,14 @@ fn standing(
     member_id: &str,
     plan_code: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<Standing> {
+) -> CoreResult<Standing> {
     let member = active_member(conn, member_id)?;
     let plan = plans::find_by_code(conn, plan_code)?
-        .ok_or_else(|| ApiError::not_found("No plan has this code.").with_field("plan"))?;
+        .ok_or_else(|| CoreError::not_found("No plan has this code.").with_field("plan"))?;
     let price_id = match &plan.stripe_price_id {
         Some(price) if plan.status.on_sale() => price.clone(),
         _ => {
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 ErrorCode::PlanNotPurchasable,
                 "This plan cannot be bought: it is archived or not linked to a Stripe price.",
             )
@@ -102,17 +101,17 @@ fn standing(
 
 /// The signed-in member, if still active (a disabled member's token stops
 /// working here, as on `/v1/me`).
-fn active_member(conn: &mut DbConnection, member_id: &str) -> ApiResult<Member> {
+fn active_member(conn: &mut DbConnection, member_id: &str) -> CoreResult<Member> {
     members::find(conn, member_id)?
         .filter(Member::is_active)
-        .ok_or_else(ApiError::token_invalid)
+        .ok_or_else(CoreError::token_invalid)
 }
 
 async fn ensure_customer(
-    state: &AppState,
+    state: &Billing,
     stripe: &StripeApi,
     member: &Member,
-) -> ApiResult<String> {
+) -> CoreResult<String> {
     if let Some(id) = &member.stripe_customer_id {
         return Ok(id.clone());
     }
@@ -130,7 +129,7 @@ async fn ensure_customer(
             // A concurrent checkout recorded the customer first.
             members::find(conn, &member_id)?
                 .and_then(|m| m.stripe_customer_id)
-                .ok_or_else(ApiError::token_invalid)
+                .ok_or_else(CoreError::token_invalid)
         })
         .await
 }
@@ -138,15 +137,15 @@ async fn ensure_customer(
 /// Returns a billing-portal URL for the member's Stripe customer; 409
 /// `no_billing_account` when the member never went through Checkout.
 pub async fn portal(
-    state: &AppState,
+    state: &Billing,
     member_id: &str,
     return_url: Option<ReturnUrl>,
-) -> ApiResult<String> {
-    let stripe = api(state)?;
+) -> CoreResult<String> {
+    let stripe = state.api()?;
     let id = member_id.to_owned();
     let member = state.db.run(move |conn| active_member(conn, &id)).await?;
     let customer = member.stripe_customer_id.ok_or_else(|| {
-        ApiError::new(
+        CoreError::new(
             ErrorCode::NoBillingAccount,
             "This member has no Stripe customer yet; subscribe through checkout first.",
         )

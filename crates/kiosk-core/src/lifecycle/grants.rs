@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::db::subscriptions::{self, Subscription};
 use crate::db::{audit, members, plans, DbConnection};
 use crate::domain::lifecycle::EventKind;
-use crate::error::ApiError;
+use crate::error::CoreError;
 use crate::error::ErrorCode;
 
 use super::events;
@@ -21,18 +21,18 @@ pub fn grant(
     plan_code: &str,
     ends_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<(Subscription, String), ApiError> {
+) -> Result<(Subscription, String), CoreError> {
     if ends_at.is_some_and(|end| end <= now) {
-        return Err(ApiError::validation(
+        return Err(CoreError::validation(
             "ends_at",
             "ends_at must be in the future.",
         ));
     }
-    members::find(conn, member_id)?.ok_or_else(|| ApiError::not_found("No such member."))?;
+    members::find(conn, member_id)?.ok_or_else(|| CoreError::not_found("No such member."))?;
     let plan = plans::find_by_code(conn, plan_code)?
-        .ok_or_else(|| ApiError::not_found("No such plan.").with_field("plan"))?;
+        .ok_or_else(|| CoreError::not_found("No such plan.").with_field("plan"))?;
     if !plan.status.on_sale() {
-        return Err(ApiError::new(
+        return Err(CoreError::new(
             ErrorCode::PlanArchived,
             "This plan is archived; grant an active plan.",
         )
@@ -69,10 +69,10 @@ pub fn revoke(
     member_id: &str,
     subscription_id: &str,
     now: DateTime<Utc>,
-) -> Result<(Subscription, String), ApiError> {
+) -> Result<(Subscription, String), CoreError> {
     let seen = subscriptions::find(conn, subscription_id)?
         .filter(|s| s.member_id == member_id && s.source == Source::Complimentary)
-        .ok_or_else(|| ApiError::not_found("No such grant."))?;
+        .ok_or_else(|| CoreError::not_found("No such grant."))?;
     let code = plans::find(conn, &seen.plan_id)?
         .map(|p| p.code)
         .unwrap_or_default();
@@ -86,7 +86,7 @@ pub fn revoke(
     sub.canceled_at = Some(now.naive_utc());
     sub.updated_at = now.naive_utc();
     if !subscriptions::save_if_unchanged(conn, &sub, &seen)? {
-        return Err(ApiError::new(
+        return Err(CoreError::new(
             ErrorCode::ConcurrentUpdate,
             "The grant changed meanwhile; read it again and retry.",
         ));

@@ -13,7 +13,7 @@ use crate::db::subscriptions::Subscription;
 use crate::db::trials::{self, TrialLedgerEntry};
 use crate::db::{billing as db, is_unique_violation, DbConnection};
 use crate::domain::lifecycle::replaces_card_less_trial;
-use crate::error::ApiError;
+use crate::error::CoreError;
 
 mod checkout;
 mod invoice;
@@ -68,7 +68,7 @@ impl Processed {
 pub enum WebhookError {
     /// The event was recorded before.
     Duplicate,
-    Failed(ApiError),
+    Failed(CoreError),
 }
 
 impl From<diesel::result::Error> for WebhookError {
@@ -79,7 +79,7 @@ impl From<diesel::result::Error> for WebhookError {
 
 /// Another transaction changed the subscription meanwhile; Stripe retries.
 pub(super) fn concurrent_change() -> WebhookError {
-    WebhookError::Failed(ApiError::unavailable(anyhow::anyhow!(
+    WebhookError::Failed(CoreError::unavailable(anyhow::anyhow!(
         "the subscription changed concurrently"
     )))
 }
