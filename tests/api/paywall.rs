@@ -45,16 +45,6 @@ pub async fn on(app: TestApp) -> Paywall {
 }
 
 impl Paywall {
-    /// The meter of `subject` (`visitor:…` or `member:…`) at this publisher
-    /// in March 2026, for tests that record reads directly.
-    pub fn meter(&self, subject: &str) -> kiosk::db::meters::MeterKey {
-        kiosk::db::meters::MeterKey {
-            publisher_id: self.publisher_id.clone(),
-            subject: subject.to_owned(),
-            period: "2026-03".to_owned(),
-        }
-    }
-
     pub async fn put_article(&self, id: &str, access: &str) -> reqwest::Response {
         put_article(&self.app, &self.key, id, access).await
     }
