@@ -5,32 +5,61 @@ use std::fmt;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-/// A secret setting: usable, but never printed by `Debug`.
-#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
+/// A secret setting (a Stripe key, the metrics token): held by `secrecy`,
+/// so it is wiped from memory when dropped, never printed by `Debug`, and
+/// read only through `expose`. It serializes as nothing but an empty
+/// value: a set secret never leaves Kiosk in a serialized form.
+#[derive(Clone, Default)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(SecretString::from(value.into()))
     }
+
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
+
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.expose().is_empty()
     }
 }
 
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
+        f.write_str(if self.is_empty() {
             "\"\""
         } else {
             "\"[redacted]\""
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_empty() {
+            s.serialize_str("")
+        } else {
+            s.serialize_str("[redacted]")
+        }
     }
 }
 
@@ -168,5 +197,23 @@ impl Settings {
 
     pub fn db_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.db_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_used_but_never_shown() {
+        let secret = Secret::new("sk_live_very_secret");
+        assert_eq!(secret.expose(), "sk_live_very_secret");
+        assert_eq!(format!("{secret:?}"), "\"[redacted]\"");
+        let shown = serde_json::to_string(&secret).expect("json");
+        assert!(!shown.contains("very_secret"), "{shown}");
+        let read: Secret = serde_json::from_str("\"whsec_x\"").expect("json");
+        assert_eq!(read.expose(), "whsec_x");
+        assert!(Secret::default().is_empty());
+        assert_eq!(format!("{:?}", Secret::default()), "\"\"");
     }
 }
