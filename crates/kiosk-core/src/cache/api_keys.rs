@@ -1,10 +1,11 @@
 //! Recently verified API keys, so the hot path does not read the database
 //! for every call.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+
+use quick_cache::sync::Cache;
 
 use crate::db::api_keys::ApiKey;
 
@@ -23,14 +24,17 @@ pub struct Cached {
 /// once on every replica (`Invalidation::ApiKey`, sent in the revoking
 /// transaction), so `ttl` only bounds how long a lost notification lasts.
 pub struct ApiKeyCache {
-    entries: RwLock<HashMap<String, Arc<Cached>>>,
+    entries: Cache<String, Arc<Cached>>,
     ttl: Duration,
 }
+
+/// Keys kept at most; the least used go first.
+const CAPACITY: usize = 10_000;
 
 impl Default for ApiKeyCache {
     fn default() -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
+            entries: Cache::new(CAPACITY),
             ttl: Duration::seconds(10),
         }
     }
@@ -38,25 +42,16 @@ impl Default for ApiKeyCache {
 
 impl ApiKeyCache {
     pub fn forget(&self, key_id: &str) {
-        self.entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key_id);
+        self.entries.remove(key_id);
     }
 
     pub fn get(&self, key_id: &str, now: DateTime<Utc>) -> Option<Arc<Cached>> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
+        self.entries
             .get(key_id)
             .filter(|c| now - c.fetched_at < self.ttl)
-            .cloned()
     }
 
     pub fn put(&self, cached: Cached) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() > 10_000 {
-            entries.clear();
-        }
-        entries.insert(cached.key.id.clone(), Arc::new(cached));
+        self.entries.insert(cached.key.id.clone(), Arc::new(cached));
     }
 }
