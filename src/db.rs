@@ -1,24 +1,31 @@
-//! The storage crate as the service uses it: its queries and connections,
-//! and `Db`, which runs them off the async workers and answers their
-//! failures as API errors.
+//! The storage crate as the HTTP layer uses it: its queries and
+//! connections, and `Db`, the core's database handle whose work answers
+//! API errors.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 pub use kiosk_store::*;
 
 use crate::error::ApiError;
 
-/// The pool and what it was built from; cheap to clone.
+/// The core's handle (it dereferences to it, for the services), running
+/// work whose errors are the HTTP layer's. Cheap to clone.
 #[derive(Clone)]
-pub struct Db {
-    pub pool: Pool,
-    pub backend: Backend,
+pub struct Db(pub kiosk_core::db::Db);
+
+impl Deref for Db {
+    type Target = kiosk_core::db::Db;
+
+    fn deref(&self) -> &kiosk_core::db::Db {
+        &self.0
+    }
 }
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
         let Store { pool, backend } = Store::connect(url, pool_size, timeout)?;
-        Ok(Self { pool, backend })
+        Ok(Self(kiosk_core::db::Db { pool, backend }))
     }
 
     pub fn migrate(&self) -> anyhow::Result<()> {
@@ -36,13 +43,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(ApiError::unavailable)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        self.0.run_as(f).await
     }
 
     /// Like `run`, inside one write transaction (see `write_transaction`).
@@ -51,6 +52,6 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_transaction(conn, f)).await
+        self.0.write_as(f).await
     }
 }

@@ -60,10 +60,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let core_db = kiosk_core::db::Db {
-            pool: db.pool.clone(),
-            backend: db.backend,
-        };
+        let core_db = db.0.clone();
         let keys = Arc::new(keys);
         let access = Access::new(
             &settings,
@@ -93,7 +90,6 @@ impl Application {
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             db,
-            core_db,
             keys,
             passwords,
             limits: crate::auth::rate_limit::Limits::from_settings(&settings),
@@ -197,7 +193,7 @@ fn spawn_key_reloader(state: web::Data<AppState>) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = state.keys.reload(&state.core_db, state.now()).await {
+            if let Err(e) = state.keys.reload(&state.db, state.now()).await {
                 tracing::warn!(error = %e, "could not reload signing keys");
             }
         }

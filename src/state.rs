@@ -18,8 +18,6 @@ use crate::lifecycle::Lifecycle;
 pub struct AppState {
     pub settings: Settings,
     pub db: Db,
-    /// The same pool, as the core services run their work on it.
-    pub core_db: kiosk_core::db::Db,
     pub keys: Arc<KeyStore>,
     pub passwords: PasswordHasher,
     pub limits: Limits,
@@ -80,7 +78,7 @@ impl AppState {
     pub fn invalidator(&self) -> Invalidator {
         Invalidator {
             caches: self.caches.clone(),
-            db: self.core_db.clone(),
+            db: self.db.0.clone(),
         }
     }
 

@@ -27,8 +27,8 @@ pub fn init(format: &str) {
 /// Wraps each request in a span, so that what is logged while it runs says
 /// which request it belongs to (method, path) and how it was answered
 /// (status). The span is made only when `info` is on for this module:
-/// under `RUST_LOG=warn` a request pays nothing for it. (The general
-/// `tracing-actix-web` logger used before cost about 7 µs of CPU per
+/// under `RUST_LOG=warn` a request pays nothing for it. (A general request
+/// logger such as `tracing-actix-web`'s costs about 7 µs of CPU per
 /// request, a fifth of an access check: a request id drawn from the
 /// kernel's random source, the client's address looked up and formatted,
 /// fifteen fields; docs/guide/performance.md.) Failures are logged where they

@@ -31,8 +31,12 @@ pub async fn create(
     let plan = plan_code(&plan)?;
     let (actor, member_id, now) = (admin.actor(), member_id.into_inner(), state.now());
     let (sub, code) = state
-        .core_db
-        .write(move |conn| grants::grant(conn, &actor, &member_id, &plan, ends_at, now))
+        .db
+        .write(move |conn| {
+            Ok(grants::grant(
+                conn, &actor, &member_id, &plan, ends_at, now,
+            )?)
+        })
         .await?;
     state.member_changed(&sub.member_id).await;
     Ok(HttpResponse::Created().json(SubscriptionView::of(&state, &sub, &code)))
@@ -46,8 +50,16 @@ pub async fn revoke(
     let (member_id, subscription_id) = path.into_inner();
     let (actor, now) = (admin.actor(), state.now());
     let (sub, code) = state
-        .core_db
-        .write(move |conn| grants::revoke(conn, &actor, &member_id, &subscription_id, now))
+        .db
+        .write(move |conn| {
+            Ok(grants::revoke(
+                conn,
+                &actor,
+                &member_id,
+                &subscription_id,
+                now,
+            )?)
+        })
         .await?;
     state.member_changed(&sub.member_id).await;
     Ok(HttpResponse::Ok().json(SubscriptionView::of(&state, &sub, &code)))

@@ -69,8 +69,8 @@ pub async fn check_token(
     let publisher = publishers::by_slug(&state.access.db, &state.access.caches, &slug).await?;
     let id = auth.member_id().to_owned();
     state
-        .core_db
-        .run(move |conn| lifecycle::active_member(conn, &id).map(|_| ()))
+        .db
+        .run(move |conn| Ok(lifecycle::active_member(conn, &id).map(|_| ())?))
         .await?;
     let ttl = Duration::seconds(state.settings.check_token_ttl_secs);
     let check_token =

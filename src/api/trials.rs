@@ -26,8 +26,8 @@ pub async fn start(
     let member_id = auth.member_id().to_owned();
     let now = state.now();
     let (sub, code) = state
-        .core_db
-        .write(move |conn| trials::start(conn, &member_id, &plan, now))
+        .db
+        .write(move |conn| Ok(trials::start(conn, &member_id, &plan, now)?))
         .await?;
     tracing::info!(member_id = %sub.member_id, subscription_id = %sub.id, "trial started");
     state.member_changed(&sub.member_id).await;

@@ -23,7 +23,7 @@ async fn key_from_request(req: HttpRequest, expected: KeyKind) -> Result<ApiKey,
         return Err(refuse_other_credential(&state.keys, state.now(), &raw).into());
     }
     let key = authenticate(
-        &state.core_db,
+        &state.db,
         &state.caches.api_keys,
         state.now(),
         &raw,

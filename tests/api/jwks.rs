@@ -91,7 +91,7 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
         .await;
     app.state
         .keys
-        .reload(&app.state.core_db, now)
+        .reload(&app.state.db, now)
         .await
         .expect("reload");
     let published = app
@@ -105,7 +105,7 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
     let active_at = app.clock.now_utc();
     app.state
         .keys
-        .reload(&app.state.core_db, active_at)
+        .reload(&app.state.db, active_at)
         .await
         .expect("reload");
     let after = app
@@ -144,7 +144,7 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
     let later = app.clock.now_utc();
     app.state
         .keys
-        .reload(&app.state.core_db, later)
+        .reload(&app.state.db, later)
         .await
         .expect("reload");
     assert_eq!(kids(&jwks(&app).await), vec![new_kid]);
@@ -167,7 +167,7 @@ async fn replicas_share_signing_keys(backend: Backend) {
     second
         .state
         .keys
-        .reload(&second.state.core_db, now)
+        .reload(&second.state.db, now)
         .await
         .expect("reload");
     // Later the first replica reloads past the activation delay and signs
@@ -182,7 +182,7 @@ async fn replicas_share_signing_keys(backend: Backend) {
     first
         .state
         .keys
-        .reload(&first.state.core_db, later)
+        .reload(&first.state.db, later)
         .await
         .expect("reload");
     let from_first = first

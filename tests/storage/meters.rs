@@ -570,7 +570,7 @@ async fn sqlite_checkpoints_run_beside_the_meter_writer() {
     for n in 0..20 {
         pw.put_article(&format!("m{n}"), "metered").await;
     }
-    let db = pw.app.state.core_db.clone();
+    let db = pw.app.state.db.0.clone();
     let writer_setting = tokio::task::spawn_blocking(move || {
         let mut conn = writer_connection(&db).expect("writer connection");
         diesel::sql_query("PRAGMA wal_autocheckpoint")

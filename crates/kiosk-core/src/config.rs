@@ -116,11 +116,11 @@ pub struct Settings {
     pub grace_days: i64,
     pub meter_limit_anonymous: i32,
     pub meter_limit_registered: i32,
-    /// How often the lifecycle sweeper runs; 0 turns it off (another
-    /// replica sweeps, or tests sweep by hand).
     /// Commit concurrent new metered reads together (see
     /// `access::group_commit`).
     pub meter_group_commit: bool,
+    /// How often the lifecycle sweeper runs; 0 turns it off (another
+    /// replica sweeps, or tests sweep by hand).
     pub sweep_interval_secs: u64,
     pub log_format: String,
     /// The bearer token Prometheus presents on `/metrics`; empty turns

@@ -20,13 +20,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, CoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(CoreError::unavailable)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| CoreError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        self.run_as(f).await
     }
 
     /// Like `run`, inside one write transaction (see `write_transaction`).
@@ -35,6 +29,37 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, CoreError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_transaction(conn, f)).await
+        self.write_as(f).await
+    }
+
+    /// `run` for a caller whose work answers its own error type, one a
+    /// `CoreError` converts into (the HTTP layer's).
+    pub async fn run_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<CoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| E::from(CoreError::unavailable(e)))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| {
+            E::from(CoreError::internal(anyhow::anyhow!(
+                "blocking task failed: {e}"
+            )))
+        })?
+    }
+
+    /// `write` for a caller with its own error type (see `run_as`).
+    pub async fn write_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<CoreError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.run_as(move |conn| write_transaction(conn, f)).await
     }
 }

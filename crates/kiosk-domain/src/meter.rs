@@ -37,9 +37,9 @@ impl MeterPeriod {
         }
     }
 
-    /// Reads a stored period; anything unknown counts as a month, the
-    /// default, so a bad row never opens the meter wide.
-    /// A stored period, `None` when Kiosk cannot read it.
+    /// A stored period, `None` when Kiosk cannot read it (the catalogue
+    /// then logs it and meters by the month, the default, so a bad row
+    /// never opens the meter wide).
     pub fn from_stored(raw: &str) -> Option<Self> {
         match raw {
             "month" => Some(Self::Month),

@@ -1,5 +1,6 @@
 // @generated in the shape `diesel print-schema` writes, from migrations/postgres.
-// Keep it in step with the migrations; `tests/schema.rs` checks every column.
+// Keep it in step with the migrations: every query of the test suites runs
+// against databases the migrations built, on both backends.
 
 diesel::table! {
     api_keys (id) {

@@ -1,41 +1,46 @@
-//! A size-bounded concurrent cache for the hot path: `quick_cache`'s
-//! (S3-FIFO eviction, lock-free-ish reads), with an epoch counter that lets
-//! a loader that read the database before an invalidation refrain from
+//! A size-bounded concurrent map for the hot path: sharded `RwLock`ed
+//! `HashMap`s, evicting an arbitrary entry of a full shard. An epoch counter
+//! lets a loader that read the database before an invalidation refrain from
 //! caching what it read.
 
 use std::borrow::Borrow;
-use std::hash::Hash;
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::RwLock;
 
-use quick_cache::sync::Cache;
-use quick_cache::Equivalent;
+const SHARDS: usize = 16;
 
 pub struct BoundedCache<K, V> {
-    entries: Cache<K, V>,
+    shards: Vec<RwLock<HashMap<K, V>>>,
+    per_shard: usize,
+    hasher: RandomState,
     epoch: AtomicU64,
-    /// Held while a load's epoch is compared and its value stored, and
-    /// while an invalidation moves the epoch and removes: an invalidation
-    /// never falls between a load's check and its store. Reads never take
-    /// it.
-    writes: Mutex<()>,
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> BoundedCache<K, V> {
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: Cache::new(capacity.max(1)),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            per_shard: capacity.div_ceil(SHARDS).max(1),
+            hasher: RandomState::new(),
             epoch: AtomicU64::new(0),
-            writes: Mutex::new(()),
         }
+    }
+
+    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> &RwLock<HashMap<K, V>> {
+        let index = (self.hasher.hash_one(key) as usize) % SHARDS;
+        &self.shards[index]
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + Equivalent<K> + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
-        self.entries.get(key)
+        let shard = self.shard(key).read().unwrap_or_else(|e| e.into_inner());
+        shard.get(key).cloned()
     }
 
     /// The epoch to pass to `insert_if_current` by a loader about to read
@@ -47,38 +52,52 @@ impl<K: Hash + Eq + Clone, V: Clone> BoundedCache<K, V> {
     /// Caches a value read at `epoch`, unless something was invalidated
     /// since (the value might predate that change).
     pub fn insert_if_current(&self, key: K, value: V, epoch: u64) {
-        let _writing = self.writes.lock().unwrap_or_else(|e| e.into_inner());
-        if self.epoch.load(Ordering::Acquire) == epoch {
-            self.entries.insert(key, value);
+        let mut shard = self.shard(&key).write().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            return;
         }
+        Self::insert_bounded(&mut shard, self.per_shard, key, value);
     }
 
     /// Caches a value known to be current (written by this replica).
     pub fn insert(&self, key: K, value: V) {
-        let _writing = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut shard = self.shard(&key).write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.entries.insert(key, value);
+        Self::insert_bounded(&mut shard, self.per_shard, key, value);
+    }
+
+    fn insert_bounded(shard: &mut HashMap<K, V>, bound: usize, key: K, value: V) {
+        if shard.len() >= bound && !shard.contains_key(&key) {
+            if let Some(victim) = shard.keys().next().cloned() {
+                shard.remove(&victim);
+            }
+        }
+        shard.insert(key, value);
     }
 
     pub fn remove<Q>(&self, key: &Q)
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + Equivalent<K> + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
-        let _writing = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut shard = self.shard(key).write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.entries.remove(key);
+        shard.remove(key);
     }
 
     /// Drops everything (after missed invalidations, say).
     pub fn clear(&self) {
-        let _writing = self.writes.lock().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.entries.clear();
+        for shard in &self.shards {
+            shard.write().unwrap_or_else(|e| e.into_inner()).clear();
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {

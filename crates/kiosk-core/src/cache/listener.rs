@@ -1,8 +1,10 @@
 //! On PostgreSQL, every replica listens on `kiosk_invalidate` with a
 //! connection of its own, on a thread of its own (diesel's notification
 //! poll does not block), and applies what other replicas publish. After a
-//! lost connection it reconnects and drops every cache, since
-//! notifications sent meanwhile are lost.
+//! lost connection it reconnects, drops the article and member caches and
+//! reloads the catalogue, since notifications sent meanwhile are lost (a
+//! key revocation missed meanwhile lasts at most the key cache's ten
+//! seconds).
 
 use std::sync::Weak;
 use std::time::{Duration, Instant};
