@@ -1,3 +1,4 @@
+use crate::domain::states::MemberStatus;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -44,7 +45,7 @@ pub async fn sign_up(
                 id: &id,
                 email: email.as_str(),
                 password_hash: &password_hash,
-                status: "active",
+                status: MemberStatus::Active,
                 created_at: now.naive_utc(),
                 updated_at: now.naive_utc(),
             };

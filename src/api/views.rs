@@ -1,5 +1,6 @@
 //! Response bodies shared by several handlers.
 
+use crate::domain::states::MemberStatus;
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use crate::state::AppState;
 pub struct MemberView {
     pub id: String,
     pub email: String,
-    pub status: String,
+    pub status: MemberStatus,
     pub created_at: DateTime<Utc>,
 }
 

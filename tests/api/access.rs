@@ -166,7 +166,9 @@ async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
     let gone_id = gone.member_id.clone();
     let now = pw.app.clock.now_utc().naive_utc();
     pw.app
-        .with_conn(move |conn| kiosk::db::members::set_status(conn, &gone_id, "disabled", now))
+        .with_conn(move |conn| {
+            kiosk::db::members::set_status(conn, &gone_id, "disabled".into(), now)
+        })
         .await
         .expect("disable");
     pw.app.state.member_changed(&gone.member_id).await;

@@ -21,7 +21,7 @@ async fn snapshot(response: reqwest::Response) -> (u16, String, String) {
 pub async fn disable(app: &TestApp, member_id: &str) {
     let (id, now) = (member_id.to_owned(), app.clock.now_utc().naive_utc());
     let changed = app
-        .with_conn(move |conn| kiosk::db::members::set_status(conn, &id, "disabled", now))
+        .with_conn(move |conn| kiosk::db::members::set_status(conn, &id, "disabled".into(), now))
         .await
         .expect("set status");
     assert_eq!(changed, 1);

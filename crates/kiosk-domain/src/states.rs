@@ -4,7 +4,7 @@
 //! another state: it is kept as it came (`Unknown`), logged where the
 //! caches load it, and closes: a subscription with an unknown status or
 //! source grants nothing (Stripe may add statuses), a plan with an unknown
-//! status is off sale.
+//! status is off sale, a member with an unknown status is disabled.
 
 use std::fmt;
 
@@ -134,6 +134,39 @@ impl PlanStatus {
     }
 }
 
+/// Whether a member may use their account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MemberStatus {
+    Active,
+    /// Disabled by an admin: no sign-in, no refresh, no access.
+    Disabled,
+    /// A stored status Kiosk cannot read: treated as disabled.
+    Unknown(String),
+}
+
+impl MemberStatus {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "active" => Self::Active,
+            "disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Unknown(raw) => raw,
+        }
+    }
+
+    /// Only an active member signs in, refreshes and reads.
+    pub fn is_active(&self) -> bool {
+        *self == Self::Active
+    }
+}
+
 /// Text in, text out: how the storage layer reads and writes each state.
 macro_rules! stored_as_text {
     ($($ty:ident),*) => {$(
@@ -169,7 +202,7 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(SubscriptionStatus, Source, PlanStatus);
+stored_as_text!(SubscriptionStatus, Source, PlanStatus, MemberStatus);
 
 #[cfg(test)]
 mod tests {
@@ -212,5 +245,8 @@ mod tests {
             PlanStatus::Unknown("deleted".into())
         );
         assert!(!PlanStatus::parse("deleted").on_sale());
+        assert!(MemberStatus::parse("active").is_active());
+        assert_eq!(MemberStatus::parse("disabled"), MemberStatus::Disabled);
+        assert!(!MemberStatus::parse("suspended").is_active());
     }
 }

@@ -7,9 +7,10 @@ use diesel::prelude::*;
 use super::subscriptions::{self, Subscription};
 use super::{members, trials, DbConnection};
 use kiosk_domain::email::mailbox;
+use kiosk_domain::states::MemberStatus;
 
 pub struct MemberSnapshot {
-    pub active: bool,
+    pub status: MemberStatus,
     pub trial_used: bool,
     pub subscriptions: Vec<Subscription>,
 }
@@ -22,7 +23,7 @@ pub fn snapshot(conn: &mut DbConnection, member_id: &str) -> QueryResult<Option<
     let trial_used = trials::used_by(conn, member_id, &mailbox(&member.email))?;
     let subscriptions = subscriptions::for_member(conn, member_id)?;
     Ok(Some(MemberSnapshot {
-        active: member.is_active(),
+        status: member.status,
         trial_used,
         subscriptions,
     }))

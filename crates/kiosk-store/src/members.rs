@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::members;
 use super::DbConnection;
+use kiosk_domain::states::MemberStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = members)]
@@ -10,7 +11,8 @@ pub struct Member {
     pub id: String,
     pub email: String,
     pub password_hash: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: MemberStatus,
     pub stripe_customer_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -18,24 +20,25 @@ pub struct Member {
 
 impl Member {
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status.is_active()
     }
 }
 
-#[derive(Insertable)]
+#[derive(Clone, Insertable)]
 #[diesel(table_name = members)]
 pub struct NewMember<'a> {
     pub id: &'a str,
     pub email: &'a str,
     pub password_hash: &'a str,
-    pub status: &'a str,
+    #[diesel(serialize_as = String)]
+    pub status: MemberStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
 pub fn insert(conn: &mut DbConnection, member: &NewMember<'_>) -> QueryResult<()> {
     diesel::insert_into(members::table)
-        .values(member)
+        .values(member.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -59,11 +62,14 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: MemberStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(members::table.find(id))
-        .set((members::status.eq(status), members::updated_at.eq(now)))
+        .set((
+            members::status.eq(status.as_str()),
+            members::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 

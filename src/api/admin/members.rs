@@ -2,6 +2,7 @@
 //! enable them. Disabling revokes every session at once and drops cached
 //! entitlements, so the member's tokens stop working at their next check.
 
+use crate::domain::states::MemberStatus;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -113,7 +114,7 @@ async fn set_status(
     state: web::Data<AppState>,
     auth: AdminAuth,
     id: String,
-    status: &'static str,
+    status: MemberStatus,
 ) -> ApiResult<HttpResponse> {
     let now = state.now();
     let target = id.clone();
@@ -121,13 +122,14 @@ async fn set_status(
         .db
         .write(move |conn| {
             let current = found(members::find(conn, &id)?, "member")?;
+            let disabling = status == MemberStatus::Disabled;
             members::set_status(conn, &id, status, now.naive_utc())?;
-            if status == "disabled" {
+            if disabling {
                 sessions::revoke_all_for_member(conn, &id, now.naive_utc())?;
             }
             let updated = found(members::find(conn, &id)?, "member")?;
             let (before, after) = (MemberView::from(&current), MemberView::from(&updated));
-            let action = if status == "disabled" {
+            let action = if disabling {
                 "member.disable"
             } else {
                 "member.enable"
@@ -145,7 +147,7 @@ pub async fn disable(
     auth: AdminAuth,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    set_status(state, auth, id.into_inner(), "disabled").await
+    set_status(state, auth, id.into_inner(), MemberStatus::Disabled).await
 }
 
 pub async fn enable(
@@ -153,5 +155,5 @@ pub async fn enable(
     auth: AdminAuth,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    set_status(state, auth, id.into_inner(), "active").await
+    set_status(state, auth, id.into_inner(), MemberStatus::Active).await
 }

@@ -9,7 +9,7 @@ use crate::db::subscriptions::Subscription;
 use crate::domain::coverage;
 use crate::domain::entitlement::{entitlement, Entitlement};
 use crate::domain::lifecycle::trial_eligible;
-use crate::domain::states::{Source, SubscriptionStatus};
+use crate::domain::states::{MemberStatus, Source, SubscriptionStatus};
 
 use super::catalogue::Catalogue;
 
@@ -33,8 +33,11 @@ impl From<MemberSnapshot> for MemberEntry {
                     "subscription with a status or source Kiosk does not know; it grants nothing");
             }
         }
+        if let MemberStatus::Unknown(raw) = &s.status {
+            tracing::warn!(stored = %raw, "member with a status Kiosk does not know; treated as disabled");
+        }
         Self {
-            active: s.active,
+            active: s.status.is_active(),
             trial_used: s.trial_used,
             subscriptions: s.subscriptions,
         }
