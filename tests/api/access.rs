@@ -154,6 +154,32 @@ async fn a_stored_status_or_source_kiosk_cannot_read_grants_nothing(backend: Bac
     assert_eq!(unknown_source["allowed"], false, "{unknown_source}");
 }
 
+async fn a_member_status_kiosk_cannot_read_is_disabled(backend: Backend) {
+    let pw = paywall(backend).await;
+    let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
+    let check = pw.check_token(&reader.access_token).await;
+    let id = reader.member_id.clone();
+    let now = pw.app.clock.now_utc().naive_utc();
+    pw.app
+        .with_conn(move |conn| kiosk::db::members::set_status(conn, &id, "suspended".into(), now))
+        .await
+        .expect("set status");
+    pw.app.state.member_changed(&reader.member_id).await;
+
+    let checked = pw
+        .check_response(json!({ "article_id": "x", "member_token": check }))
+        .await;
+    let me = pw.app.get_bearer("/v1/me", &reader.access_token).await;
+    let signed_in = pw
+        .app
+        .sign_in_response("reader@example.com", PASSWORD)
+        .await;
+
+    assert_eq!(checked.status(), 401);
+    assert_eq!(me.status(), 401);
+    assert_eq!(signed_in.status(), 401);
+}
+
 async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
     let pw = paywall(backend).await;
     let reader = pw.app.sign_up("reader@example.com", PASSWORD).await;
@@ -366,6 +392,7 @@ both_backends!(
     a_plans_scope_decides_which_publishers_it_opens,
     a_subscription_change_is_seen_at_once,
     a_stored_status_or_source_kiosk_cannot_read_grants_nothing,
+    a_member_status_kiosk_cannot_read_is_disabled,
     bad_member_tokens_are_401_not_anonymous,
     bad_check_input_is_422,
     the_decision_token_verifies_with_the_jwks,
