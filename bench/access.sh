@@ -14,21 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MEMBER_COUNTS=${*:-100000 10000}
-BACKENDS=${BACKENDS:-sqlite postgres}
-export ARTICLES=100000
-DURATION=${DURATION:-10s}
-ROUNDS=${ROUNDS:-5}
-CONNECTIONS=64
-PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
-KIOSK_PORT=${KIOSK_PORT:-28480}
-BASELINE_PORT=${BASELINE_PORT:-28481}
 . bench/lib.sh
-ports_free "$KIOSK_PORT" "$BASELINE_PORT"
-bench_setup
-
-"$BASELINE" "127.0.0.1:$BASELINE_PORT" &
-PIDS+=($!)
-wait_up "$BASELINE_PORT"
+access_bench_start
 
 printf '%-9s %9s %-22s %10s %8s %7s\n' backend members check "req/s" "p99 ms" ratio
 for backend in $BACKENDS; do
@@ -64,8 +51,7 @@ for backend in $BACKENDS; do
     if [ "$prem_bad$met_bad$base_bad" != "000" ]; then
       echo "# non-2xx answers: baseline $base_bad, premium $prem_bad, metered $met_bad" >&2
     fi
-    kill "$kiosk_pid"
-    wait "$kiosk_pid" 2>/dev/null || true
+    stop_kiosk
     if [ "$backend" = postgres ]; then
       psql -q "$PG_SERVER/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
     fi

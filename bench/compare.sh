@@ -14,34 +14,9 @@ cd "$(dirname "$0")/.."
 BEFORE=$(realpath "$1")
 AFTER=$(realpath "$2")
 MEMBERS=${3:-100000}
-BACKENDS=${BACKENDS:-sqlite postgres}
-export ARTICLES=100000 MEMBERS
-DURATION=${DURATION:-10s}
-ROUNDS=${ROUNDS:-5}
-CONNECTIONS=64
-PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
-KIOSK_PORT=${KIOSK_PORT:-28480}
-BASELINE_PORT=${BASELINE_PORT:-28481}
+export MEMBERS
 . bench/lib.sh
-ports_free "$KIOSK_PORT" "$BASELINE_PORT"
-bench_setup
-
-"$BASELINE" "127.0.0.1:$BASELINE_PORT" &
-PIDS+=($!)
-wait_up "$BASELINE_PORT"
-
-# serve BINARY: Kiosk from BINARY on $KIOSK_PORT; sets kiosk_pid.
-serve() {
-  "$1" serve >>"$WORK/kiosk.log" 2>&1 &
-  kiosk_pid=$!
-  PIDS+=("$kiosk_pid")
-  wait_up "$KIOSK_PORT"
-}
-
-stop() {
-  kill "$kiosk_pid"
-  wait "$kiosk_pid" 2>/dev/null || true
-}
+access_bench_start
 
 printf '%-9s %-8s %-22s %10s %8s %7s\n' backend binary check "req/s" "p99 ms" ratio
 for backend in $BACKENDS; do
@@ -56,13 +31,14 @@ for backend in $BACKENDS; do
   KIOSK=$BEFORE
   start_kiosk
   seed_kiosk "$backend"
-  stop
+  stop_kiosk
   check=$CHECK_URL
   base=() prem_before=() prem_after=() met_before=() met_after=()
   for _ in $(seq 1 "$ROUNDS"); do
     base+=("$(wrk_run "http://127.0.0.1:$BASELINE_PORT/" bench/premium.lua)")
     for which in before after; do
-      if [ "$which" = before ]; then serve "$BEFORE"; else serve "$AFTER"; fi
+      if [ "$which" = before ]; then KIOSK=$BEFORE; else KIOSK=$AFTER; fi
+      start_kiosk
       # Warm this process's caches as the seeding warmed the first one's.
       python3 bench/warm.py "$KIOSK_PORT" "$KEY" "$ARTICLES"
       curl -sf "$check" -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \
@@ -74,7 +50,7 @@ for backend in $BACKENDS; do
       else
         prem_after+=("$p") met_after+=("$m")
       fi
-      stop
+      stop_kiosk
     done
   done
   read -r base_rps base_p99 _ < <(median "${base[@]}")

@@ -27,6 +27,25 @@ bench_cleanup() {
   rm -rf "$WORK"
 }
 
+# access_bench_start: the defaults of the access benchmarks (bench/access.sh,
+# bench/compare.sh), the release binaries, and the bare baseline running on
+# $BASELINE_PORT.
+access_bench_start() {
+  BACKENDS=${BACKENDS:-sqlite postgres}
+  export ARTICLES=100000
+  DURATION=${DURATION:-10s}
+  ROUNDS=${ROUNDS:-5}
+  CONNECTIONS=64
+  PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
+  KIOSK_PORT=${KIOSK_PORT:-28480}
+  BASELINE_PORT=${BASELINE_PORT:-28481}
+  ports_free "$KIOSK_PORT" "$BASELINE_PORT"
+  bench_setup
+  "$BASELINE" "127.0.0.1:$BASELINE_PORT" &
+  PIDS+=($!)
+  wait_up "$BASELINE_PORT"
+}
+
 wait_up() {
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$1/" -o /dev/null -X POST 2>/dev/null && return 0
@@ -69,6 +88,11 @@ start_kiosk() {
   kiosk_pid=$!
   PIDS+=("$kiosk_pid")
   wait_up "$KIOSK_PORT"
+}
+
+stop_kiosk() {
+  kill "$kiosk_pid"
+  wait "$kiosk_pid" 2>/dev/null || true
 }
 
 # seed_kiosk BACKEND: signs up the subscriber, loads $MEMBERS members and

@@ -24,16 +24,8 @@ impl Deref for Db {
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
-        let Store { pool, backend } = Store::connect(url, pool_size, timeout)?;
-        Ok(Self(kiosk_core::db::Db { pool, backend }))
-    }
-
-    pub fn migrate(&self) -> anyhow::Result<()> {
-        Store {
-            pool: self.pool.clone(),
-            backend: self.backend,
-        }
-        .migrate()
+        let store = Store::connect(url, pool_size, timeout)?;
+        Ok(Self(kiosk_core::db::Db(store)))
     }
 
     /// Runs blocking database work off the async workers. Pool exhaustion and

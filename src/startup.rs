@@ -83,7 +83,7 @@ impl Application {
         let billing = Billing {
             db: core_db.clone(),
             stripe,
-            invalidator,
+            invalidator: invalidator.clone(),
             clock: clock.clone(),
             webhook_secret: settings.stripe_webhook_secret.clone(),
         };
@@ -98,6 +98,7 @@ impl Application {
             billing,
             caches,
             access,
+            invalidator,
         });
         let server = serve(listener, state.clone())?;
         spawn_key_reloader(state.clone());

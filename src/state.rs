@@ -30,6 +30,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// The access check, with its own handles on what it needs.
     pub access: Access,
+    /// Call after committing a write the caches hold a copy of.
+    pub invalidator: Invalidator,
 }
 
 impl AppState {
@@ -68,41 +70,5 @@ impl AppState {
 
     pub fn refresh_ttl(&self) -> Duration {
         Duration::days(self.settings.refresh_token_ttl_days)
-    }
-
-    pub fn grace(&self) -> Duration {
-        Duration::days(self.settings.grace_days)
-    }
-
-    /// The caches' invalidations (see `Invalidator`).
-    pub fn invalidator(&self) -> Invalidator {
-        Invalidator {
-            caches: self.caches.clone(),
-            db: self.db.0.clone(),
-        }
-    }
-
-    /// See `Invalidator::member_changed`.
-    pub async fn member_changed(&self, member_id: &str) {
-        self.invalidator().member_changed(member_id).await;
-    }
-
-    /// See `Invalidator::catalogue_changed`.
-    pub async fn catalogue_changed(&self) {
-        self.invalidator().catalogue_changed().await;
-    }
-
-    /// See `Invalidator::article_changed`.
-    pub async fn article_changed(&self, publisher_id: &str, article_id: &str) {
-        self.invalidator()
-            .article_changed(publisher_id, article_id)
-            .await;
-    }
-
-    /// See `Invalidator::articles_changed`.
-    pub async fn articles_changed(&self, publisher_id: &str, article_ids: Vec<String>) {
-        self.invalidator()
-            .articles_changed(publisher_id, article_ids)
-            .await;
     }
 }

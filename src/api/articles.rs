@@ -107,6 +107,7 @@ pub async fn put(
         })
         .await?;
     state
+        .invalidator
         .article_changed(&auth.publisher_id, &article.external_id)
         .await;
     let mut response = if created {
@@ -147,7 +148,10 @@ pub async fn delete(
     if !existed {
         return Err(ApiError::not_found("No such article."));
     }
-    state.article_changed(&auth.publisher_id, id.as_str()).await;
+    state
+        .invalidator
+        .article_changed(&auth.publisher_id, id.as_str())
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -192,7 +196,10 @@ pub async fn batch(
         .await?;
     let updated = rows.len() - created;
     let changes = rows.into_iter().map(|row| row.external_id).collect();
-    state.articles_changed(&auth.publisher_id, changes).await;
+    state
+        .invalidator
+        .articles_changed(&auth.publisher_id, changes)
+        .await;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "created": created,
         "updated": updated,

@@ -38,7 +38,7 @@ pub async fn create(
             )?)
         })
         .await?;
-    state.member_changed(&sub.member_id).await;
+    state.invalidator.member_changed(&sub.member_id).await;
     Ok(HttpResponse::Created().json(SubscriptionView::of(&state, &sub, &code)))
 }
 
@@ -61,6 +61,6 @@ pub async fn revoke(
             )?)
         })
         .await?;
-    state.member_changed(&sub.member_id).await;
+    state.invalidator.member_changed(&sub.member_id).await;
     Ok(HttpResponse::Ok().json(SubscriptionView::of(&state, &sub, &code)))
 }

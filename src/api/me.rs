@@ -27,7 +27,7 @@ struct MeView {
 /// deleted member stops working here at once.
 pub async fn show(state: web::Data<AppState>, auth: MemberAuth) -> ApiResult<HttpResponse> {
     let id = auth.member_id().to_owned();
-    let (now, grace) = (state.now(), lifecycle::grace(&state.settings));
+    let (now, grace) = (state.now(), state.lifecycle.grace);
     let (member, overview) = state
         .db
         .run(move |conn| {

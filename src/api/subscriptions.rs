@@ -50,7 +50,7 @@ impl SubscriptionView {
     }
 
     pub fn of(state: &AppState, sub: &Subscription, plan: &str) -> Self {
-        Self::new(sub, plan, state.now(), lifecycle::grace(&state.settings))
+        Self::new(sub, plan, state.now(), state.lifecycle.grace)
     }
 }
 
@@ -96,7 +96,10 @@ pub async fn resume(
 
 async fn answer(state: &AppState, outcome: changes::Outcome) -> ApiResult<HttpResponse> {
     if outcome.changed {
-        state.member_changed(&outcome.subscription.member_id).await;
+        state
+            .invalidator
+            .member_changed(&outcome.subscription.member_id)
+            .await;
     }
     Ok(HttpResponse::Ok().json(SubscriptionView::of(
         state,

@@ -30,6 +30,6 @@ pub async fn start(
         .write(move |conn| Ok(trials::start(conn, &member_id, &plan, now)?))
         .await?;
     tracing::info!(member_id = %sub.member_id, subscription_id = %sub.id, "trial started");
-    state.member_changed(&sub.member_id).await;
+    state.invalidator.member_changed(&sub.member_id).await;
     Ok(HttpResponse::Created().json(SubscriptionView::of(&state, &sub, &code)))
 }

@@ -50,7 +50,7 @@ pub async fn stripe(
     let outcome = match result {
         Ok(processed) => {
             if let Some(member_id) = &processed.member_id {
-                state.member_changed(member_id).await;
+                state.invalidator.member_changed(member_id).await;
             }
             processed.outcome.as_str()
         }

@@ -164,7 +164,11 @@ async fn a_member_status_kiosk_cannot_read_is_disabled(backend: Backend) {
         .with_conn(move |conn| kiosk::db::members::set_status(conn, &id, "suspended".into(), now))
         .await
         .expect("set status");
-    pw.app.state.member_changed(&reader.member_id).await;
+    pw.app
+        .state
+        .invalidator
+        .member_changed(&reader.member_id)
+        .await;
 
     let checked = pw
         .check_response(json!({ "article_id": "x", "member_token": check }))
@@ -197,7 +201,11 @@ async fn bad_member_tokens_are_401_not_anonymous(backend: Backend) {
         })
         .await
         .expect("disable");
-    pw.app.state.member_changed(&gone.member_id).await;
+    pw.app
+        .state
+        .invalidator
+        .member_changed(&gone.member_id)
+        .await;
 
     let garbage = pw
         .check_response(json!({ "article_id": "x", "member_token": "x.y.z" }))

@@ -314,9 +314,10 @@ async fn unreadable_stored_levels_answer_premium(backend: Backend) {
                 .expect("article")
         })
         .await;
-    pw.app.state.catalogue_changed().await;
+    pw.app.state.invalidator.catalogue_changed().await;
     pw.app
         .state
+        .invalidator
         .article_changed(&pw.publisher_id, "garbled")
         .await;
 
@@ -339,7 +340,7 @@ async fn unreadable_stored_levels_answer_premium(backend: Backend) {
                 .expect("publisher")
         })
         .await;
-    pw.app.state.catalogue_changed().await;
+    pw.app.state.invalidator.catalogue_changed().await;
     let unknown = pw.check(json!({ "article_id": "never-registered" })).await;
     assert_eq!(unknown["access"], "premium");
 }

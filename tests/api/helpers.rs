@@ -421,7 +421,7 @@ impl TestApp {
             kiosk::db::publishers::insert(conn, &publisher).expect("insert publisher")
         })
         .await;
-        self.state.catalogue_changed().await;
+        self.state.invalidator.catalogue_changed().await;
         id
     }
 
@@ -452,7 +452,7 @@ impl TestApp {
             kiosk::db::plans::insert(conn, &plan, &scope).expect("insert plan")
         })
         .await;
-        self.state.catalogue_changed().await;
+        self.state.invalidator.catalogue_changed().await;
         id
     }
 }

@@ -93,7 +93,7 @@ impl Paywall {
                     .expect("update publisher")
             })
             .await;
-        self.app.state.catalogue_changed().await;
+        self.app.state.invalidator.catalogue_changed().await;
     }
 
     pub async fn set_origins(&self, origins: &[&str]) {
@@ -106,7 +106,7 @@ impl Paywall {
                     .expect("update publisher")
             })
             .await;
-        self.app.state.catalogue_changed().await;
+        self.app.state.invalidator.catalogue_changed().await;
     }
 }
 
@@ -141,7 +141,7 @@ pub async fn subscribe(
     let id = sub.id.clone();
     app.with_conn(move |conn| kiosk::db::subscriptions::insert(conn, &sub).expect("insert"))
         .await;
-    app.state.member_changed(member_id).await;
+    app.state.invalidator.member_changed(member_id).await;
     id
 }
 
@@ -155,7 +155,7 @@ pub async fn set_status(app: &TestApp, member_id: &str, subscription_id: &str, s
             .expect("update subscription")
     })
     .await;
-    app.state.member_changed(member_id).await;
+    app.state.invalidator.member_changed(member_id).await;
 }
 
 /// Changes a subscription's stored source through `app` and tells it.
@@ -168,7 +168,7 @@ pub async fn set_source(app: &TestApp, member_id: &str, subscription_id: &str, s
             .expect("update subscription")
     })
     .await;
-    app.state.member_changed(member_id).await;
+    app.state.invalidator.member_changed(member_id).await;
 }
 
 /// Marks the member as having used their trial.
@@ -189,7 +189,7 @@ pub async fn use_trial(app: &TestApp, member_id: &str, plan_id: &str) {
             .expect("insert trial")
     })
     .await;
-    app.state.member_changed(member_id).await;
+    app.state.invalidator.member_changed(member_id).await;
 }
 
 /// The mailbox the trial ledger keys this member by.

@@ -66,7 +66,7 @@ async fn article_and_catalogue_changes_reach_the_other_replica() {
                 .expect("update publisher")
         })
         .await;
-    a.app.state.catalogue_changed().await;
+    a.app.state.invalidator.catalogue_changed().await;
     within_a_second(|| async { access_on_b("never-registered").await == "registered" }).await;
 }
 

@@ -152,7 +152,11 @@ async fn a_disabled_members_check_tokens_stop_working(backend: Backend) {
         .await;
 
     crate::sessions::disable(&pw.app, &reader.member_id).await;
-    pw.app.state.member_changed(&reader.member_id).await;
+    pw.app
+        .state
+        .invalidator
+        .member_changed(&reader.member_id)
+        .await;
     let response = pw
         .check_response(json!({ "article_id": "x", "member_token": token }))
         .await;

@@ -195,6 +195,11 @@ impl Settings {
         }
     }
 
+    /// How long `past_due` keeps access after the period end.
+    pub fn grace(&self) -> chrono::Duration {
+        chrono::Duration::days(self.grace_days)
+    }
+
     pub fn db_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.db_timeout_ms)
     }

@@ -1,15 +1,23 @@
 //! The storage crate as the services use it: its queries and connections,
 //! and `Db`, which runs them off the async workers.
 
+use std::ops::Deref;
+
 pub use kiosk_store::*;
 
 use crate::error::CoreError;
 
-/// The pool and what it was built from; cheap to clone.
+/// The store (its pool and backend), with its work run off the async
+/// workers; cheap to clone.
 #[derive(Clone)]
-pub struct Db {
-    pub pool: Pool,
-    pub backend: Backend,
+pub struct Db(pub Store);
+
+impl Deref for Db {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.0
+    }
 }
 
 impl Db {

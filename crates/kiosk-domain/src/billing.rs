@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn ordering_table() {
         let held = |status: &str, event_at| Held {
-            status: Box::leak(Box::new(SubscriptionStatus::parse(status))),
+            status: crate::states::leaked(status),
             event_at,
         };
         let rows: &[(Held<'_>, &str, i64, bool, bool)] = &[

@@ -1,10 +1,7 @@
 use super::*;
 use chrono::TimeZone;
 
-/// A state from its stored text, for the tables (leaked: tests only).
-fn stored<T: From<String>>(raw: &str) -> &'static T {
-    Box::leak(Box::new(T::from(raw.to_owned())))
-}
+use crate::states::leaked as stored;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0)

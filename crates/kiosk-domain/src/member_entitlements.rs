@@ -104,7 +104,6 @@ pub fn covering<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::states::SubscriptionStatus;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -119,8 +118,8 @@ mod tests {
         end: Option<DateTime<Utc>>,
     ) -> SubscriptionState<'static> {
         SubscriptionState {
-            status: Box::leak(Box::new(SubscriptionStatus::parse(status))),
-            source: Box::leak(Box::new(Source::parse(source))),
+            status: crate::states::leaked(status),
+            source: crate::states::leaked(source),
             trial_ends_at: (source == "trial").then_some(end).flatten(),
             current_period_end: (source != "trial").then_some(end).flatten(),
             cancel_at_period_end: false,

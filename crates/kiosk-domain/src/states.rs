@@ -10,191 +10,66 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-/// A subscription's status: Kiosk's own (`trialing`, `active`,
-/// `past_due`, `canceled`, `expired`) and Stripe's, stored as Stripe sends
-/// them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SubscriptionStatus {
-    Trialing,
-    Active,
-    PastDue,
-    Canceled,
-    Unpaid,
-    Incomplete,
-    IncompleteExpired,
-    Paused,
-    /// Kiosk's own end of a trial or grant that ran out.
-    Expired,
-    /// A status Kiosk does not know (one Stripe added, say): kept as it
-    /// came, granting nothing.
-    Unknown(String),
-}
-
-impl SubscriptionStatus {
-    pub fn parse(raw: &str) -> Self {
-        match raw {
-            "trialing" => Self::Trialing,
-            "active" => Self::Active,
-            "past_due" => Self::PastDue,
-            "canceled" => Self::Canceled,
-            "unpaid" => Self::Unpaid,
-            "incomplete" => Self::Incomplete,
-            "incomplete_expired" => Self::IncompleteExpired,
-            "paused" => Self::Paused,
-            "expired" => Self::Expired,
-            other => Self::Unknown(other.to_owned()),
+/// Declares a state stored as text: the enum with its `Unknown(String)`
+/// for what Kiosk cannot read, `parse` and `as_str`, and how the storage
+/// layer and JSON read and write it.
+macro_rules! stored_states {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident {
+            $(#[$umeta:meta])* Unknown;
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)*
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Trialing => "trialing",
-            Self::Active => "active",
-            Self::PastDue => "past_due",
-            Self::Canceled => "canceled",
-            Self::Unpaid => "unpaid",
-            Self::Incomplete => "incomplete",
-            Self::IncompleteExpired => "incomplete_expired",
-            Self::Paused => "paused",
-            Self::Expired => "expired",
-            Self::Unknown(raw) => raw,
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            $(#[$umeta])*
+            Unknown(String),
         }
-    }
 
-    /// Trialing, active or past due: the subscription still runs (and
-    /// may still be canceled).
-    pub fn is_running(&self) -> bool {
-        matches!(self, Self::Trialing | Self::Active | Self::PastDue)
-    }
-}
+        impl $name {
+            pub fn parse(raw: &str) -> Self {
+                match raw {
+                    $($text => Self::$variant,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
 
-/// Where a subscription came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Source {
-    /// A card-less trial Kiosk started.
-    Trial,
-    /// Stripe Checkout.
-    Stripe,
-    /// An admin's grant.
-    Complimentary,
-    /// A stored source Kiosk cannot read: the subscription grants nothing.
-    Unknown(String),
-}
-
-impl Source {
-    pub fn parse(raw: &str) -> Self {
-        match raw {
-            "trial" => Self::Trial,
-            "stripe" => Self::Stripe,
-            "complimentary" => Self::Complimentary,
-            other => Self::Unknown(other.to_owned()),
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)*
+                    Self::Unknown(raw) => raw,
+                }
+            }
         }
-    }
 
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Trial => "trial",
-            Self::Stripe => "stripe",
-            Self::Complimentary => "complimentary",
-            Self::Unknown(raw) => raw,
-        }
-    }
-}
-
-/// Whether a plan is on sale.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PlanStatus {
-    Active,
-    /// Off sale: gone from the catalogue; what members hold runs on.
-    Archived,
-    /// A stored status Kiosk cannot read: treated as off sale.
-    Unknown(String),
-}
-
-impl PlanStatus {
-    pub fn parse(raw: &str) -> Self {
-        match raw {
-            "active" => Self::Active,
-            "archived" => Self::Archived,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Archived => "archived",
-            Self::Unknown(raw) => raw,
-        }
-    }
-
-    /// On sale: offered, and open to new trials, grants and checkouts.
-    pub fn on_sale(&self) -> bool {
-        *self == Self::Active
-    }
-}
-
-/// Whether a member may use their account.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MemberStatus {
-    Active,
-    /// Disabled by an admin: no sign-in, no refresh, no access.
-    Disabled,
-    /// A stored status Kiosk cannot read: treated as disabled.
-    Unknown(String),
-}
-
-impl MemberStatus {
-    pub fn parse(raw: &str) -> Self {
-        match raw {
-            "active" => Self::Active,
-            "disabled" => Self::Disabled,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Disabled => "disabled",
-            Self::Unknown(raw) => raw,
-        }
-    }
-
-    /// Only an active member signs in, refreshes and reads.
-    pub fn is_active(&self) -> bool {
-        *self == Self::Active
-    }
-}
-
-/// Text in, text out: how the storage layer reads and writes each state.
-macro_rules! stored_as_text {
-    ($($ty:ident),*) => {$(
-        impl From<String> for $ty {
+        impl From<String> for $name {
             fn from(raw: String) -> Self {
                 Self::parse(&raw)
             }
         }
 
-        impl From<&str> for $ty {
+        impl From<&str> for $name {
             fn from(raw: &str) -> Self {
                 Self::parse(raw)
             }
         }
 
-        impl From<$ty> for String {
-            fn from(state: $ty) -> Self {
+        impl From<$name> for String {
+            fn from(state: $name) -> Self {
                 state.as_str().to_owned()
             }
         }
 
-        impl fmt::Display for $ty {
+        impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl Serialize for $ty {
+        impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
@@ -202,7 +77,85 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(SubscriptionStatus, Source, PlanStatus, MemberStatus);
+stored_states! {
+    /// A subscription's status: Kiosk's own (`trialing`, `active`,
+    /// `past_due`, `canceled`, `expired`) and Stripe's, stored as Stripe
+    /// sends them.
+    SubscriptionStatus {
+        /// A status Kiosk does not know (one Stripe added, say): kept as it
+        /// came, granting nothing.
+        Unknown;
+        Trialing = "trialing",
+        Active = "active",
+        PastDue = "past_due",
+        Canceled = "canceled",
+        Unpaid = "unpaid",
+        Incomplete = "incomplete",
+        IncompleteExpired = "incomplete_expired",
+        Paused = "paused",
+        /// Kiosk's own end of a trial or grant that ran out.
+        Expired = "expired",
+    }
+
+    /// Where a subscription came from.
+    Source {
+        /// A stored source Kiosk cannot read: the subscription grants nothing.
+        Unknown;
+        /// A card-less trial Kiosk started.
+        Trial = "trial",
+        /// Stripe Checkout.
+        Stripe = "stripe",
+        /// An admin's grant.
+        Complimentary = "complimentary",
+    }
+
+    /// Whether a plan is on sale.
+    PlanStatus {
+        /// A stored status Kiosk cannot read: treated as off sale.
+        Unknown;
+        Active = "active",
+        /// Off sale: gone from the catalogue; what members hold runs on.
+        Archived = "archived",
+    }
+
+    /// Whether a member may use their account.
+    MemberStatus {
+        /// A stored status Kiosk cannot read: treated as disabled.
+        Unknown;
+        Active = "active",
+        /// Disabled by an admin: no sign-in, no refresh, no access.
+        Disabled = "disabled",
+    }
+}
+
+impl SubscriptionStatus {
+    /// Trialing, active or past due: the subscription still runs (and
+    /// may still be canceled).
+    pub fn is_running(&self) -> bool {
+        matches!(self, Self::Trialing | Self::Active | Self::PastDue)
+    }
+}
+
+impl PlanStatus {
+    /// On sale: offered, and open to new trials, grants and checkouts.
+    pub fn on_sale(&self) -> bool {
+        *self == Self::Active
+    }
+}
+
+impl MemberStatus {
+    /// Only an active member signs in, refreshes and reads.
+    pub fn is_active(&self) -> bool {
+        *self == Self::Active
+    }
+}
+
+/// A state from its stored text with a `'static` lifetime, for the rule
+/// tables of tests (leaked: tests only).
+#[cfg(test)]
+pub(crate) fn leaked<T: From<String>>(raw: &str) -> &'static T {
+    Box::leak(Box::new(T::from(raw.to_owned())))
+}
 
 #[cfg(test)]
 mod tests {

@@ -42,7 +42,7 @@ mod tests {
 
     fn sub(status: &'static str, cancel_at_period_end: bool) -> SubscriptionState<'static> {
         SubscriptionState {
-            status: Box::leak(Box::new(SubscriptionStatus::parse(status))),
+            status: crate::states::leaked(status),
             source: &crate::states::Source::Stripe,
             trial_ends_at: None,
             current_period_end: None,

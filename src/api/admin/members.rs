@@ -138,7 +138,7 @@ async fn set_status(
             Ok(after)
         })
         .await?;
-    state.member_changed(&target).await;
+    state.invalidator.member_changed(&target).await;
     Ok(HttpResponse::Ok().json(after))
 }
 

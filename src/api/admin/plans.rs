@@ -102,7 +102,7 @@ pub async fn create(
             Ok(after)
         })
         .await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -188,7 +188,7 @@ pub async fn update(
             Ok(after)
         })
         .await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -219,7 +219,7 @@ pub async fn archive(
             Ok(after)
         })
         .await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -264,6 +264,6 @@ pub async fn delete(
             )
         })
         .await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -62,7 +62,7 @@ pub async fn create(
             Ok(view)
         })
         .await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -119,6 +119,6 @@ pub async fn update(
             Ok(after)
         })
         .await?;
-    state.catalogue_changed().await;
+    state.invalidator.catalogue_changed().await;
     Ok(HttpResponse::Ok().json(view))
 }

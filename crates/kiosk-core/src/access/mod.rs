@@ -76,7 +76,7 @@ impl Access {
             clock,
             meter_writer,
             new_reads_per_address,
-            grace: chrono::Duration::days(settings.grace_days),
+            grace: settings.grace(),
             issuer: settings.issuer.clone(),
             decision_token_ttl: chrono::Duration::seconds(settings.decision_token_ttl_secs),
         })

@@ -50,7 +50,7 @@ impl Lifecycle {
             stripe,
             invalidator,
             clock,
-            grace: grace(settings),
+            grace: settings.grace(),
             sweep_interval_secs: settings.sweep_interval_secs,
         }
     }
@@ -58,11 +58,6 @@ impl Lifecycle {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
-}
-
-/// How long `past_due` keeps access after the period end.
-pub fn grace(settings: &Settings) -> Duration {
-    Duration::days(settings.grace_days)
 }
 
 /// The token's member, if they still exist and are active: a disabled
